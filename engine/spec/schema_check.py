@@ -21,7 +21,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
-from engine.diagnostics import Diagnostic, did_you_mean
+from engine.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from engine.spec.document import DOCUMENT_KINDS, Document, Loc, SourceIndex
 from engine.spec.sourcemap import join_pointer
 
@@ -133,7 +133,7 @@ def validators_for(schema: Mapping[str, Any]) -> SchemaValidators:
 def validate_documents(
     documents: Iterable[Document], sources: SourceIndex, schema: Mapping[str, Any]
 ) -> list[Diagnostic]:
-    """Every schema violation of every document, as de-duplicated S-code diagnostics."""
+    """Every schema violation of every document: S-code diagnostics, sorted, each once."""
     validators = validators_for(schema)
     found: list[Diagnostic] = []
     for document in documents:
@@ -151,7 +151,8 @@ def validate_documents(
             continue
         for error in errors:
             found.extend(_diagnose(error, document.file, sources))
-    return list(dict.fromkeys(found))
+    # jsonschema reports some keys in set order: sort, so the output never varies.
+    return sort_diagnostics(found)
 
 
 def _diagnose(error: ValidationError, file: str, sources: SourceIndex) -> Iterator[Diagnostic]:
@@ -170,6 +171,8 @@ def _diagnose(error: ValidationError, file: str, sources: SourceIndex) -> Iterat
         yield from _missing_keys(error, loc, sources)
     elif keyword == "type":
         yield _type_diagnostic(_as_list(error.validator_value), error.instance, loc, sources)
+    elif keyword == "not" and _forbids_keys(error):
+        yield from _forbidden_keys(error, loc, sources)
     else:
         yield _key_diagnostic(error, keyword, loc, sources, key=False)
 
@@ -254,6 +257,24 @@ def _missing_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Ite
             continue
         suffix = why or (f" for type '{kind}'" if isinstance(kind, str) else "")
         yield sources.diagnostic("S101", f"missing required key '{name}'{suffix}", loc)
+
+
+def _forbids_keys(error: ValidationError) -> bool:
+    """True for `not: {required: [...]}`: keys that exclude each other."""
+    value = error.validator_value
+    return isinstance(value, Mapping) and set(value) == {"required"}
+
+
+def _forbidden_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Iterator[Diagnostic]:
+    """S110 at each key that may not be combined with the other keys of its mapping."""
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    value = error.validator_value if isinstance(error.validator_value, Mapping) else {}
+    present = [k for k in _as_list(value.get("required")) if k in instance]
+    others = [f"'{k}'" for k in instance if k not in present]
+    for name in present:
+        message = f"'{name}' cannot be used together with {', '.join(others) or 'these keys'}"
+        where = Loc(loc.file, join_pointer(loc.pointer, name))
+        yield sources.diagnostic("S110", message, where, key=True, hint=f"remove '{name}'")
 
 
 def _not_allowed(

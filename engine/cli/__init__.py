@@ -1,0 +1,1 @@
+"""The `formwork` command line (click): one module per command group, wired in `main`."""

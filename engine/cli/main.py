@@ -1,0 +1,33 @@
+"""The `formwork` click group (`python run.py COMMAND` is the same): commands are added here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from engine.cli.check import check_command
+from engine.cli.context import CliContext
+from engine.cli.schema import schema_command
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    "project_root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    envvar="FORMWORK_PROJECT_ROOT",
+    help="Project folder: its plugins/ folder is loaded.",
+)
+@click.pass_context
+def main(ctx: click.Context, project_root: Path) -> None:
+    """Formwork: forms, workflows and automations from folders of YAML."""
+    ctx.obj = CliContext(project_root)
+
+
+main.add_command(check_command)
+main.add_command(schema_command)
