@@ -1,0 +1,62 @@
+"""Calendar arithmetic on `datetime.date`: periods (week, month, quarter, year) and shifts.
+
+Months are added with the day clipped to the target month's length (Jan 31 + 1 month =
+Feb 28/29), as PostgreSQL does; weeks start on a configurable weekday (0 = Monday).
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from datetime import date, timedelta
+
+__all__ = [
+    "add_months",
+    "days_between",
+    "end_of_period",
+    "quarter_of",
+    "start_of_period",
+]
+
+PERIODS = ("week", "month", "quarter", "year")
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole months, the day of month clipped to the target month."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    last = _stdlib_calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def days_between(start: date, end: date) -> int:
+    """Whole days from `start` to `end` (negative when `end` is earlier)."""
+    return (end - start).days
+
+
+def quarter_of(day: date) -> int:
+    """1 … 4."""
+    return (day.month - 1) // 3 + 1
+
+
+def start_of_period(day: date, period: str, first_weekday: int = 0) -> date:
+    """The first day of the week / month / quarter / year containing `day`."""
+    if period == "week":
+        return day - timedelta(days=(day.weekday() - first_weekday) % 7)
+    if period == "month":
+        return day.replace(day=1)
+    if period == "quarter":
+        return date(day.year, (quarter_of(day) - 1) * 3 + 1, 1)
+    if period == "year":
+        return date(day.year, 1, 1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def end_of_period(day: date, period: str, first_weekday: int = 0) -> date:
+    """The last day of the week / month / quarter / year containing `day`."""
+    start = start_of_period(day, period, first_weekday)
+    if period == "week":
+        return start + timedelta(days=6)
+    last_month = start.month + {"month": 0, "quarter": 2, "year": 11}[period]
+    return date(start.year, last_month, _stdlib_calendar.monthrange(start.year, last_month)[1])

@@ -1,0 +1,52 @@
+"""Value types: what accepts what, and how types mix."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.expr import ValueType
+from engine.expr.types import common_type
+
+V = ValueType
+
+
+@pytest.mark.parametrize(
+    ("expected", "given", "ok"),
+    [
+        (V.NUMBER, V.MONEY, True),
+        (V.MONEY, V.INTEGER, True),
+        (V.BOOLEAN, V.NULL, True),
+        (V.TEXT, V.ANY, True),
+        (V.DATE, V.DATETIME, True),
+        (V.DATETIME, V.DATE, False),
+        (V.TEXT, V.NUMBER, False),
+        (V.record("a"), V.record("b"), False),
+        (V.list_of(V.NUMBER), V.list_of(V.MONEY), True),
+    ],
+)
+def test_accepts(expected: ValueType, given: ValueType, ok: bool) -> None:
+    assert expected.accepts(given) is ok
+
+
+@pytest.mark.parametrize(
+    ("types", "result"),
+    [
+        ([V.INTEGER, V.INTEGER], V.INTEGER),
+        ([V.INTEGER, V.MONEY], V.MONEY),
+        ([V.INTEGER, V.PERCENT], V.NUMBER),
+        ([V.NULL, V.TEXT], V.TEXT),
+        ([V.NULL, V.NULL], V.NULL),
+        ([V.ANY, V.NULL], V.ANY),
+        ([V.DATE, V.DATETIME], None),
+        ([V.TEXT, V.NUMBER], None),
+    ],
+)
+def test_common_type(types: list[ValueType], result: ValueType | None) -> None:
+    assert common_type(types) == result
+
+
+def test_readable_names() -> None:
+    assert str(V.record("customer")) == "link to customer"
+    assert str(V.list_of(V.MONEY)) == "list of money"
+    assert str(V.BOOLEAN) == "true/false"
+    assert str(V.NULL) == "None"
