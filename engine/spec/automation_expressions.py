@@ -1,0 +1,147 @@
+"""Expressions of automations and of actions (also workflow `on_enter`): triggers,
+conditions, action values, `where` clauses, lookup inputs, with the aliases earlier actions
+bind (`as:`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from engine.expr import Scope, Symbol, ValueType
+from engine.spec.expression_checker import ExpressionChecker
+from engine.spec.expression_scopes import merge_scopes
+from engine.spec.model import ActionSpec, AutomationSpec, EntitySpec
+
+__all__ = ["check_automation_expressions", "check_on_enter"]
+
+RECORD = "record"
+OLD = "old"
+_SQL_KEYS = ("where",)
+
+
+def check_automation_expressions(checker: ExpressionChecker) -> None:
+    """Every automation, once per entity its triggers watch (once without a record when
+    none of them watches an entity)."""
+    for automation in checker.ctx.app.automations.values():
+        entities: list[EntitySpec | None] = list(_watched(checker, automation))
+        if not entities and any(t.entity is not None for t in automation.triggers):
+            continue  # its entity is unknown (R102) or failed to build: nothing to check against
+        for entity in entities or [None]:
+            _check_automation(checker, automation, entity)
+
+
+def check_on_enter(
+    checker: ExpressionChecker, entity: EntitySpec, actions: Iterable[ActionSpec]
+) -> None:
+    """The actions a workflow state runs when entered: the record is the entity's."""
+    _check_actions(checker, tuple(actions), _base_scope(checker, entity, old=True), entity)
+
+
+def _watched(checker: ExpressionChecker, automation: AutomationSpec) -> list[EntitySpec]:
+    found: list[EntitySpec] = []
+    for trigger in automation.triggers:
+        entity = checker.ctx.app.entities.get(trigger.entity or "")
+        if entity is not None and entity not in found:
+            found.append(entity)
+    return found
+
+
+def _base_scope(checker: ExpressionChecker, entity: EntitySpec | None, *, old: bool) -> Scope:
+    """The triggering record's fields as bare names, `record.`, and `old.` on updates."""
+    if entity is None:
+        return MappingProxyType({})
+    names: dict[str, Symbol] = {
+        RECORD: checker.scopes.record(RECORD, entity.name, "the triggering record")
+    }
+    if old:
+        names[OLD] = checker.scopes.record(OLD, entity.name, "the record before the change")
+    return merge_scopes(checker.scopes.entity_scope(entity), names)
+
+
+def _check_automation(
+    checker: ExpressionChecker, automation: AutomationSpec, entity: EntitySpec | None
+) -> None:
+    triggers = [t for t in automation.triggers if entity is None or t.entity == entity.name]
+    old = any(t.watches_updates for t in triggers)
+    scope = _base_scope(checker, entity, old=old)
+    name = entity.name if entity is not None else None
+    types = _types(checker, entity)
+    for trigger in triggers:
+        if entity is None and trigger.entity is not None:
+            continue  # an unknown entity: reported by the reference checks
+        for expr in trigger.expressions.values():
+            checker.check(expr, scope, entity=name)
+        for value in trigger.parameters.values():
+            checker.value(value, scope, entity=name)
+        for values in trigger.value_maps.values():
+            checker.values(values, scope, types, entity=name)
+    for condition in automation.conditions:
+        checker.check(condition, scope, expect=ValueType.BOOLEAN, entity=name)
+    _check_actions(checker, automation.actions, scope, entity)
+
+
+def _types(checker: ExpressionChecker, entity: EntitySpec | None) -> Mapping[str, ValueType]:
+    if entity is None:
+        return {}
+    return {n: checker.scopes.value_type(f) for n, f in entity.fields.items()}
+
+
+def _check_actions(
+    checker: ExpressionChecker,
+    actions: tuple[ActionSpec, ...],
+    scope: Scope,
+    record: EntitySpec | None,
+) -> None:
+    """Actions in order; each `as:` alias is in scope for the actions after it."""
+    for action in actions:
+        _check_action(checker, action, scope, record)
+        alias = action.alias
+        if alias is None or action.type == "for_each":
+            continue
+        if action.type == "lookup":
+            table = checker.ctx.app.tables.get(action.table or "")
+            symbol = checker.scopes.table_result(alias, table)
+        else:
+            symbol = checker.scopes.record(alias, action.entity, f"the record `{action.type}` made")
+        scope = merge_scopes(scope, {alias: symbol})
+
+
+def _check_action(
+    checker: ExpressionChecker, action: ActionSpec, scope: Scope, record: EntitySpec | None
+) -> None:
+    target = checker.ctx.app.entities.get(action.entity) if action.entity else record
+    values_types = _types(checker, target)
+    record_name = record.name if record is not None else None
+    checker.values(action.values, scope, values_types, entity=record_name)
+    table = checker.ctx.app.tables.get(action.table or "")
+    inputs_types = (
+        {c.name: checker.scopes.value_type_of(c.type) for c in table.inputs} if table else {}
+    )
+    checker.values(action.inputs, scope, inputs_types, entity=record_name)
+    for key, values in action.value_maps.items():
+        if key not in ("values", "inputs"):
+            checker.values(values, scope, {}, entity=record_name)
+    for value in action.parameters.values():
+        checker.value(value, scope, entity=record_name)
+    over_target = scope
+    if action.entity is not None and target is not None:
+        # bare names are the target's fields; the triggering record stays as `record.`
+        own = checker.scopes.entity_scope(record) if record is not None else {}
+        kept = {name: symbol for name, symbol in scope.items() if name not in own}
+        over_target = merge_scopes(checker.scopes.entity_scope(target), kept)
+    for key, expr in action.expressions.items():
+        sql = key in _SQL_KEYS
+        expect = ValueType.BOOLEAN if sql else None
+        entity_name = target.name if target is not None else None
+        if action.entity is not None and target is None:
+            continue  # the entity is unknown or unbuilt: its fields cannot be checked
+        checker.check(expr, over_target, expect=expect, sql=sql, entity=entity_name)
+    for approver in action.recipients:
+        checker.check(approver.expr, scope, entity=record_name)
+    if action.nested:
+        inner = scope
+        if action.alias is not None:
+            symbol = checker.scopes.record(action.alias, action.entity, "the current record")
+            inner = merge_scopes(scope, {action.alias: symbol})
+        for group in action.nested.values():
+            _check_actions(checker, group, inner, record)

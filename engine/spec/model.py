@@ -1,0 +1,156 @@
+"""The frozen app spec: `AppSpec` and `RoleSpec`, and every other `*Spec` re-exported.
+
+The model follows docs/language.md key by key. Every node carries `loc: Loc` (file and JSON
+pointer) so any later phase can report where it came from; mappings are read-only and
+sequences are tuples, so a built spec never changes. Concepts live in sibling modules:
+`model_entity` (fields, permissions, forms, views), `model_workflow`, `model_action`
+(actions and approver sources), `model_automation`, `model_table`, `model_dashboard`,
+`model_suite`, `model_values` (labels, expressions, values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.spec.document import Loc
+from engine.spec.model_action import ActionSpec, ApproverSpec
+from engine.spec.model_automation import AutomationSpec, TriggerSpec
+from engine.spec.model_dashboard import DashboardSpec, GroupBySpec, WidgetSpec
+from engine.spec.model_entity import (
+    SYSTEM_FIELDS,
+    EntitySpec,
+    FieldSpec,
+    FormSpec,
+    IndexSpec,
+    OptionSpec,
+    PermissionSpec,
+    RolePermissionSpec,
+    RollupSpec,
+    ScopeKind,
+    ScopeSpec,
+    SectionSpec,
+    SortSpec,
+    ValidationSpec,
+    ViewSpec,
+)
+from engine.spec.model_suite import ScenarioSpec, StepSpec, SuiteSpec
+from engine.spec.model_table import CellSpec, DecisionTableSpec, TableColumnSpec, TableRuleSpec
+from engine.spec.model_values import ANY_LOCALE, ExprSpec, Label, ValueSpec, label_text
+from engine.spec.model_workflow import (
+    APPROVAL_ACTIONS,
+    ApprovalSpec,
+    DueSpec,
+    StateSpec,
+    TransitionSpec,
+    WorkflowSpec,
+)
+
+__all__ = [
+    "ADMIN_ROLE",
+    "ANY_LOCALE",
+    "APPROVAL_ACTIONS",
+    "SYSTEM_FIELDS",
+    "ActionSpec",
+    "AppSpec",
+    "ApprovalSpec",
+    "ApproverSpec",
+    "AutomationSpec",
+    "CellSpec",
+    "DashboardSpec",
+    "DecisionTableSpec",
+    "DueSpec",
+    "EntitySpec",
+    "ExprSpec",
+    "FieldSpec",
+    "FormSpec",
+    "GroupBySpec",
+    "IndexSpec",
+    "Label",
+    "OptionSpec",
+    "PermissionSpec",
+    "RolePermissionSpec",
+    "RoleSpec",
+    "RollupSpec",
+    "ScenarioSpec",
+    "ScopeKind",
+    "ScopeSpec",
+    "SectionSpec",
+    "SortSpec",
+    "StateSpec",
+    "StepSpec",
+    "SuiteSpec",
+    "TableColumnSpec",
+    "TableRuleSpec",
+    "TransitionSpec",
+    "TriggerSpec",
+    "ValidationSpec",
+    "ValueSpec",
+    "ViewSpec",
+    "WidgetSpec",
+    "WorkflowSpec",
+    "label_text",
+]
+
+ADMIN_ROLE = "admin"
+"""The implicit role that may do everything; it cannot be declared."""
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role and the roles whose permissions it inherits."""
+
+    name: str
+    label: Label
+    inherits: tuple[str, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """A whole app folder, built.
+
+    `unbuilt` names the documents (kind → names) that exist but were skipped because they
+    failed schema validation: references to them are not reported again.
+    """
+
+    id: str
+    title: Label
+    description: Label
+    version: int | None
+    locales: tuple[str, ...]
+    currency: str | None
+    timezone: str | None
+    week_start: str
+    roles: Mapping[str, RoleSpec]
+    entities: Mapping[str, EntitySpec]
+    automations: Mapping[str, AutomationSpec]
+    tables: Mapping[str, DecisionTableSpec]
+    dashboards: Mapping[str, DashboardSpec]
+    suites: Mapping[str, SuiteSpec]
+    plugins: tuple[str, ...]
+    settings: Mapping[str, Any]
+    includes: tuple[str, ...]
+    root: Path
+    loc: Loc
+    unbuilt: Mapping[str, frozenset[str]]
+
+    @property
+    def default_locale(self) -> str:
+        """The first of `locales` (`en` when the app lists none)."""
+        return self.locales[0] if self.locales else "en"
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """Every role name, `admin` included."""
+        return frozenset(self.roles) | {ADMIN_ROLE}
+
+    def is_unbuilt(self, kind: str, name: str) -> bool:
+        """True when a document of `kind` named `name` exists but was not built."""
+        return name in self.unbuilt.get(kind, frozenset())
+
+    def label(self, label: Label, locale: str | None = None) -> str:
+        """The text of `label` in `locale` (default: the app's default locale)."""
+        return label_text(label, locale or self.default_locale)
