@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APP ?= apps/sales_crm
+# Generated schema validators are cached here (see engine/spec/schema_fastpath.py).
+export FORMWORK_CACHE_DIR ?= $(CURDIR)/.cache/formwork
 
 .PHONY: run test lint typecheck docs check bench clean
 
@@ -44,4 +46,4 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output

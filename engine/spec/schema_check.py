@@ -23,6 +23,7 @@ from referencing.exceptions import Unresolvable
 
 from engine.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from engine.spec.document import DOCUMENT_KINDS, Document, Loc, SourceIndex
+from engine.spec.schema_fastpath import FastValidator, compile_fast_validator
 from engine.spec.sourcemap import join_pointer
 
 __all__ = ["ID_PATTERN", "SchemaValidators", "validate_documents", "validators_for"]
@@ -68,6 +69,8 @@ class SchemaValidators:
         schema = _require_discriminators(schema)
         definitions = schema.get("definitions", {})
         self._validators: dict[str, Draft7Validator] = {}
+        self._wrappers: dict[str, dict[str, Any]] = {}
+        self._fast: dict[str, FastValidator | None] = {}
         for kind in DOCUMENT_KINDS:
             name = f"{kind}_file"
             if name in definitions:
@@ -76,10 +79,19 @@ class SchemaValidators:
                 wrapper = {k: schema[k] for k in ("$schema", "$id") if k in schema}
                 wrapper.update(definitions=definitions, **{"$ref": f"#/definitions/{name}"})
                 self._validators[kind] = Draft7Validator(wrapper)
+                self._wrappers[kind] = wrapper
 
     def for_kind(self, kind: str) -> Draft7Validator | None:
         """The validator of one kind's files, or None when the schema does not define it."""
         return self._validators.get(kind)
+
+    def is_valid_fast(self, kind: str, data: Any) -> bool:
+        """True when the compiled fast path accepts the document (built on first use)."""
+        if kind not in self._fast:
+            wrapper = self._wrappers.get(kind)
+            self._fast[kind] = compile_fast_validator(wrapper) if wrapper else None
+        fast = self._fast[kind]
+        return fast is not None and fast(data)
 
 
 def _require_discriminators(schema: Any) -> Any:
@@ -141,6 +153,8 @@ def validate_documents(
         if validator is None:
             message = f"the schema defines no '{document.kind}_file': cannot check this file"
             found.append(sources.diagnostic("S199", message, Loc(document.file, "")))
+            continue
+        if validators.is_valid_fast(document.kind, document.data):
             continue
         try:
             errors = list(validator.iter_errors(document.data))

@@ -10,6 +10,7 @@ file, unknown tags, recursive aliases. Codes Y100–Y108.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -146,6 +147,15 @@ class _Walker:
     active: set[int] = field(default_factory=set)
     budget: int = field(default_factory=lambda: _MAX_NODES)
     scalars: SafeConstructor = field(default_factory=SafeConstructor)
+    constructors: dict[str, Callable[[ScalarNode], Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.constructors = {
+            _TAG + "null": self.scalars.construct_yaml_null,
+            _TAG + "bool": self.scalars.construct_yaml_bool,
+            _TAG + "int": self.scalars.construct_yaml_int,
+            _TAG + "float": self.scalars.construct_yaml_float,
+        }
 
     def error(
         self, code: str, message: str, mark: Any, pointer: str, hint: str | None = None
@@ -190,13 +200,7 @@ class _Walker:
         tag = node.tag
         if tag in _STRING_TAGS:
             return node.value
-        constructors = {
-            _TAG + "null": self.scalars.construct_yaml_null,
-            _TAG + "bool": self.scalars.construct_yaml_bool,
-            _TAG + "int": self.scalars.construct_yaml_int,
-            _TAG + "float": self.scalars.construct_yaml_float,
-        }
-        construct = constructors.get(tag)
+        construct = self.constructors.get(tag)
         if construct is None:
             hint = "remove the tag; quote the value if it must be text"
             self.error("Y106", f"the tag '{tag}' is not supported", node.start_mark, pointer, hint)
