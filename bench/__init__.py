@@ -1,0 +1,1 @@
+"""Benchmarks: ratios against raw baselines measured in the same run (TESTING.md)."""

@@ -1,0 +1,15 @@
+"""Run every benchmark and refresh docs/performance.md: `python -m bench` (or `make bench`)."""
+
+from __future__ import annotations
+
+from bench import bench_check
+
+
+def main() -> None:
+    """Run all benchmark modules in turn."""
+    for module in (bench_check,):
+        module.run()
+
+
+if __name__ == "__main__":
+    main()
