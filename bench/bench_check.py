@@ -15,9 +15,11 @@ from engine.spec.check import check_app
 INTRO = """### Load, check and compile an app folder (issue 2)
 
 Subject: `check_app` — read every file, parse YAML with the source map, validate against the
-JSON Schema, build the frozen spec, resolve every reference and check and compile every
-expression. Baseline: `yaml.load(text, Loader=yaml.CSafeLoader)` of the same files' text
-(already in memory). The plugin registry is built once per process and not timed.
+JSON Schema, build the frozen spec, resolve every reference, and parse and type-check every
+expression into the typed tree that the Python and SQL compilers walk. Baseline:
+`yaml.load(text, Loader=yaml.CSafeLoader)` of the same files' text, already in memory (the
+subject also reads the files). The plugin registry and the compiled schema validators are
+built once per process and not timed.
 Targets (issue 2): ≤ 8× the baseline, and ≤ 300 ms absolute for the sales template."""
 
 
