@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.diagnostics import did_you_mean
 from engine.errors import FormworkError
 
 __all__ = [
@@ -19,7 +18,6 @@ __all__ = [
     "ExprProblem",
     "ExpressionError",
     "line_col",
-    "suggest",
 ]
 
 CODES: dict[str, str] = {
@@ -60,12 +58,6 @@ class ExpressionError(FormworkError):
         self.problems = tuple(problems)
         listed = "; ".join(str(p) for p in self.problems)
         super().__init__(f"expression {text!r} cannot be compiled: {listed}")
-
-
-def suggest(word: str, candidates: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for the closest candidate, or '' when nothing is close."""
-    hint = did_you_mean(word, candidates)
-    return f" ({hint})" if hint else ""
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

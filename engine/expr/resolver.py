@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from engine.diagnostics import did_you_mean
 from engine.expr.function_type import FunctionType
 from engine.expr.nodes import Call, Node, Path, Span
-from engine.expr.problems import ExprProblem, suggest
+from engine.expr.problems import ExprProblem
 from engine.expr.scope import Scope, Symbol
 from engine.expr.types import TypeKind, ValueType
 
@@ -118,25 +119,26 @@ class Resolver:
             message = f"unknown name '{part}'"
         else:
             message = f"unknown field '{part}' in {owner}"
-        close = suggest(part, table)
-        hint = None
+        hint = did_you_mean(part, table)
         if index == 0 and part in self.functions:
             hint = f"'{part}' is a function: write {part}()"
-        elif not close and table:
+        elif hint is None and table:
             names = sorted(table)
             listed = ", ".join(names[:_LISTED_NAMES]) + (
                 ", …" if len(names) > _LISTED_NAMES else ""
             )
             hint = f"known names: {listed}"
-        self.report("X103", message + close, span, hint)
+        self.report("X103", message, span, hint)
 
     def lookup_function(self, node: Call) -> FunctionType | None:
         """The function a call names (None after reporting X104); X107 when SQL can't do it."""
         function = self.functions.get(node.name)
         name_span = (node.span[0], node.span[0] + len(node.name))
         if function is None:
-            hint = f"'{node.name}' is a field, not a function" if node.name in self.scope else None
-            message = f"unknown function '{node.name}()'" + suggest(node.name, self.functions)
+            hint = did_you_mean(node.name, self.functions)
+            if node.name in self.scope:
+                hint = f"'{node.name}' is a field, not a function"
+            message = f"unknown function '{node.name}()'"
             self.report("X104", message, name_span, hint)
             return None
         self.functions_used[node.name] = function
