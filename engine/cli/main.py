@@ -8,6 +8,7 @@ import click
 
 from engine.cli.check import check_command
 from engine.cli.context import CliContext
+from engine.cli.migrate import migrate
 from engine.cli.schema import schema_command
 
 __all__ = ["main"]
@@ -30,4 +31,5 @@ def main(ctx: click.Context, project_root: Path) -> None:
 
 
 main.add_command(check_command)
+main.add_command(migrate)
 main.add_command(schema_command)
