@@ -10,7 +10,7 @@ import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "Diagnostic",
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a diagnostic is: errors fail `check`, warnings do not."""
 
     ERROR = "error"

@@ -77,7 +77,9 @@ def test_imports_follow_the_layers(path: Path) -> None:
         if top == "engine" and rest:
             target = rest.split(".")[0]
             if layer_of(target) < mine:
-                problems.append(f"line {line}: engine/{here} imports engine.{target} (a higher layer)")
+                problems.append(
+                    f"line {line}: engine/{here} imports engine.{target} (a higher layer)"
+                )
         owners = OWNED_IMPORTS.get(top)
         if owners is not None and here not in owners:
             problems.append(f"line {line}: {top} may only be imported in engine/{sorted(owners)}")
@@ -87,6 +89,7 @@ def test_imports_follow_the_layers(path: Path) -> None:
 
 
 def test_every_engine_part_is_placed() -> None:
-    parts = {part_of(p) for p in ENGINE.rglob("*.py") if p.parent != ENGINE or p.name != "__init__.py"}
+    modules = ENGINE.rglob("*.py")
+    parts = {part_of(p) for p in modules if p.parent != ENGINE or p.name != "__init__.py"}
     for part in parts:
         layer_of(part)
