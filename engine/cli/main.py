@@ -10,6 +10,8 @@ from engine.cli.check import check_command
 from engine.cli.context import CliContext
 from engine.cli.migrate import migrate
 from engine.cli.schema import schema_command
+from engine.cli.token import token
+from engine.cli.users import users
 
 __all__ = ["main"]
 
@@ -33,3 +35,5 @@ def main(ctx: click.Context, project_root: Path) -> None:
 main.add_command(check_command)
 main.add_command(migrate)
 main.add_command(schema_command)
+main.add_command(token)
+main.add_command(users)

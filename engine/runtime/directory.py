@@ -1,0 +1,145 @@
+"""The people tables inside a transaction: users, teams, memberships and roles as rows,
+and the `User` / `Team` values made from them (`PeopleService` is the API over these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from engine.errors import NotFound
+from engine.storage.system_tables import SystemTables
+
+__all__ = ["Directory", "Team", "User", "team_of_row", "user_of"]
+
+_TREE_LIMIT = 64  # deeper team trees are data errors (a cycle): stop walking there
+Row = sa.Row[tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as stored (never the password hash)."""
+
+    username: str
+    name: str | None
+    email: str | None
+    locale: str | None
+    active: bool
+    is_admin: bool
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team: its parent in the tree and its manager (a username)."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    manager: str | None
+
+
+class Directory:
+    """Lookups and membership changes on the people tables, within a caller's connection."""
+
+    def __init__(self, system: SystemTables) -> None:
+        self.system = system
+
+    def user_row(self, connection: Connection, username: str) -> Row | None:
+        """The user's row, or None."""
+        users = self.system.users
+        return connection.execute(sa.select(users).where(users.c.username == username)).first()
+
+    def require_user(self, connection: Connection, username: str) -> Row:
+        """The user's row (NotFound when there is none)."""
+        row = self.user_row(connection, username)
+        if row is None:
+            raise NotFound(f"there is no user '{username}'")
+        return row
+
+    def team_by_name(self, connection: Connection, name: str) -> Row | None:
+        """The first team called `name`, or None."""
+        teams = self.system.teams
+        return connection.execute(
+            sa.select(teams).where(teams.c.name == name).order_by(teams.c.id)
+        ).first()
+
+    def require_team(self, connection: Connection, team_id: int) -> Row:
+        """The team's row (NotFound when there is none)."""
+        teams = self.system.teams
+        row = connection.execute(sa.select(teams).where(teams.c.id == team_id)).first()
+        if row is None:
+            raise NotFound(f"there is no team with id {team_id}")
+        return row
+
+    def team_of(self, connection: Connection, username: str) -> int | None:
+        """The user's main team."""
+        memberships = self.system.memberships
+        value = connection.scalar(
+            sa.select(memberships.c.team_id).where(memberships.c.username == username)
+        )
+        return int(value) if value is not None else None
+
+    def set_team(self, connection: Connection, username: str, team_id: int | None) -> None:
+        """Make `team_id` the user's main team (None: no team)."""
+        memberships = self.system.memberships
+        connection.execute(memberships.delete().where(memberships.c.username == username))
+        if team_id is not None:
+            self.require_team(connection, team_id)
+            connection.execute(memberships.insert().values(username=username, team_id=team_id))
+
+    def roles(self, connection: Connection, app: str, username: str) -> frozenset[str]:
+        """The user's assigned roles in `app`."""
+        user_roles = self.system.user_roles
+        query = sa.select(user_roles.c.role).where(
+            user_roles.c.app == app, user_roles.c.username == username
+        )
+        return frozenset(str(role) for role in connection.scalars(query))
+
+    def subtree(self, connection: Connection, team_id: int) -> frozenset[int]:
+        """The team and every team below it."""
+        teams = self.system.teams
+        rows = connection.execute(sa.select(teams.c.id, teams.c.parent_id)).all()
+        children: dict[int, list[int]] = {}
+        for row in rows:
+            if row.parent_id is not None:
+                children.setdefault(int(row.parent_id), []).append(int(row.id))
+        found = {team_id}
+        frontier = [team_id]
+        for _ in range(_TREE_LIMIT):
+            frontier = [c for t in frontier for c in children.get(t, []) if c not in found]
+            if not frontier:
+                break
+            found.update(frontier)
+        return frozenset(found)
+
+
+def user_of(row: Row, team_id: object) -> User:
+    """A `User` from its row and main team."""
+    mapping = row._mapping
+    return User(
+        username=str(mapping["username"]),
+        name=_text(mapping["display_name"]),
+        email=_text(mapping["email"]),
+        locale=_text(mapping["locale"]),
+        active=bool(mapping["active"]),
+        is_admin=bool(mapping["is_admin"]),
+        team_id=int(str(team_id)) if team_id is not None else None,
+    )
+
+
+def team_of_row(row: Row) -> Team:
+    """A `Team` from its row."""
+    mapping = row._mapping
+    parent = mapping["parent_id"]
+    return Team(
+        id=int(str(mapping["id"])),
+        name=str(mapping["name"]),
+        parent_id=int(str(parent)) if parent is not None else None,
+        manager=_text(mapping["manager"]),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,136 @@
+"""`Engine`: one app, loaded and built — the spec, its tables, compiled expressions,
+permissions and the services (people, records, files) over one database.
+
+`Engine.load` checks the app folder (raising `AppInvalid` with the diagnostics when it has
+errors), builds everything once and connects to the database; it does not change the
+schema (`migrate()` or `formwork migrate` does). There is no module-level state: every
+piece hangs off the `Engine` and is passed on explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from engine.diagnostics import Diagnostic, has_errors
+from engine.errors import AppInvalid
+from engine.plugins import default_registry
+from engine.runtime.actor import Actor
+from engine.runtime.app_runtime import AppRuntime
+from engine.runtime.clock import Clock, SystemClock
+from engine.runtime.compiled_entity import compile_entities
+from engine.runtime.contexts import ContextFactory
+from engine.runtime.files import FileService, FileStorage, LocalFileStorage
+from engine.runtime.passwords import DEFAULT_ITERATIONS
+from engine.runtime.people import PeopleService
+from engine.runtime.permissions import Permissions
+from engine.runtime.record_store import RecordStore
+from engine.runtime.records import RecordService
+from engine.runtime.roles import RoleTree
+from engine.runtime.values import InputContext
+from engine.spec.check import check_app
+from engine.spec.model import AppSpec
+from engine.spec.registry import Registry
+from engine.storage.database import Database, resolve_database_url
+from engine.storage.migration_steps import Step
+from engine.storage.migrations import apply_migration, plan_migration
+from engine.storage.tables import AppTables, build_tables
+
+__all__ = ["Engine"]
+
+INSTANCE_FOLDER = "instance"
+FILES_FOLDER = "files"
+
+
+class Engine:
+    """The runtime of one app: use `Engine.load`."""
+
+    def __init__(
+        self,
+        app: AppSpec,
+        registry: Registry,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        file_storage: FileStorage | None = None,
+        instance_path: Path | None = None,
+        password_iterations: int = DEFAULT_ITERATIONS,
+    ) -> None:
+        self.app = app
+        self.registry = registry
+        self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.instance_path = instance_path or Path.cwd() / INSTANCE_FOLDER
+        self.tables: AppTables = build_tables(app, sa.MetaData(), registry=registry)
+        roles = RoleTree(app)
+        contexts = ContextFactory(app, self.clock, roles)
+        self.permissions = Permissions(app, self.tables, registry, contexts, roles)
+        inputs = InputContext(timezone=ZoneInfo(app.timezone or "UTC"), currency=app.currency)
+        self.runtime = AppRuntime(
+            app=app,
+            registry=registry,
+            tables=self.tables,
+            store=RecordStore(app, self.tables),
+            compiled=compile_entities(app, self.tables, registry, inputs),
+            roles=roles,
+            contexts=contexts,
+            permissions=self.permissions,
+            inputs=inputs,
+            clock=self.clock,
+        )
+        self.people = PeopleService(
+            db, self.tables.system, self.clock, password_iterations=password_iterations
+        )
+        self.records = RecordService(db, self.runtime)
+        storage = file_storage or LocalFileStorage(self.instance_path / FILES_FOLDER)
+        self.files = FileService(db, app, self.tables, storage, self.permissions, self.clock)
+
+    @classmethod
+    def load(
+        cls,
+        app_dir: Path | str,
+        *,
+        database_url: str | None = None,
+        clock: Clock | None = None,
+        project_root: Path | None = None,
+        registry: Registry | None = None,
+        file_storage: FileStorage | None = None,
+        password_iterations: int = DEFAULT_ITERATIONS,
+    ) -> Engine:
+        """Check and build the app in `app_dir` over `database_url` (default: `DATABASE_URL`,
+        else `sqlite:///<project_root>/instance/<app>.db`); AppInvalid when it has errors."""
+        root = Path(project_root) if project_root is not None else Path.cwd()
+        problems: list[Diagnostic] = []
+        if registry is None:
+            registry, problems = default_registry(root)
+        result = check_app(Path(app_dir), registry)
+        diagnostics = [*problems, *result.diagnostics]
+        if result.app is None or has_errors(diagnostics):
+            raise AppInvalid(list(diagnostics))
+        url = resolve_database_url(result.app.id, database_url, base=root)
+        return cls(
+            result.app,
+            registry,
+            Database(url),
+            clock=clock,
+            file_storage=file_storage,
+            instance_path=root / INSTANCE_FOLDER,
+            password_iterations=password_iterations,
+        )
+
+    def migrate(self, *, allow_destructive: bool = False) -> tuple[Step, ...]:
+        """Bring the database to the app's tables (see `engine.storage.migrations`)."""
+        plan = plan_migration(self.db, self.app, self.tables, now=self.clock.now())
+        return apply_migration(
+            self.db, plan, allow_destructive=allow_destructive, now=self.clock.now()
+        )
+
+    def actor(self, username: str) -> Actor:
+        """The actor of an active user in this app."""
+        return self.people.load_actor(username, self.app.id)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()

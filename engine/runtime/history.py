@@ -1,0 +1,110 @@
+"""The change history of records (`fw_history`): one row per change — created, updated,
+deleted, restored (later: transitions and approvals) — with who, when, a comment and
+`changes`, a JSON object `{field: [old, new]}` in the API's JSON forms.
+
+What a reader sees is filtered by their field access: a field they may not read is left
+out of every entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from engine.runtime.inputs import same_value
+from engine.runtime.values import to_json
+from engine.spec.model import EntitySpec
+from engine.storage.system_tables import SystemTables
+
+__all__ = ["HistoryEntry", "HistoryKind", "diff_values", "read_history", "write_history"]
+
+
+class HistoryKind:
+    """The kinds of change the record service writes."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESTORED = "restored"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of one record."""
+
+    id: int
+    kind: str
+    at: datetime
+    by: str | None
+    changes: Mapping[str, list[Any]]
+    comment: str | None
+
+
+def diff_values(
+    entity: EntitySpec, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` (JSON forms) for every field whose value differs."""
+    changes: dict[str, list[Any]] = {}
+    for name, field in entity.fields.items():
+        old, new = before.get(name), after.get(name)
+        if not same_value(old, new):
+            changes[name] = [to_json(field, old), to_json(field, new)]
+    return changes
+
+
+def write_history(
+    connection: Connection,
+    system: SystemTables,
+    *,
+    app: str,
+    entity: str,
+    record_id: int,
+    at: datetime,
+    by: str | None,
+    kind: str,
+    changes: Mapping[str, list[Any]] | None = None,
+    comment: str | None = None,
+) -> None:
+    """Add one history row."""
+    connection.execute(
+        system.history.insert().values(
+            app=app,
+            entity=entity,
+            record_id=record_id,
+            at=at,
+            by=by,
+            kind=kind,
+            changes=dict(changes or {}),
+            comment=comment,
+        )
+    )
+
+
+def read_history(
+    connection: Connection,
+    system: SystemTables,
+    *,
+    app: str,
+    entity: str,
+    record_id: int,
+    readable: Callable[[str], bool],
+) -> list[HistoryEntry]:
+    """Every entry of the record, oldest first, without the fields `readable` refuses."""
+    history = system.history
+    query = (
+        sa.select(history)
+        .where(history.c.app == app, history.c.entity == entity, history.c.record_id == record_id)
+        .order_by(history.c.at, history.c.id)
+    )
+    entries = []
+    for row in connection.execute(query):
+        changes = {name: list(pair) for name, pair in (row.changes or {}).items() if readable(name)}
+        entries.append(
+            HistoryEntry(int(row.id), str(row.kind), row.at, row.by, changes, row.comment)
+        )
+    return entries

@@ -1,0 +1,297 @@
+"""Rows in and out of an entity's tables: the record's own row, its subform rows and
+multi_select choices (child tables), and its attachments (rows of `fw_files`).
+
+Typed values go in and come out (the column types convert money, dates and numbers); this
+module decides nothing about permissions or validity — the record service does, and is the
+only caller that writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, CursorResult, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.spec.model import AppSpec
+from engine.storage.shapes import ShapeKind
+from engine.storage.tables import AppTables, ChildTable, EntityTables
+
+__all__ = ["FILE_COLUMNS", "STAMP_COLUMNS", "RecordStore", "inserted_id"]
+
+STAMP_COLUMNS: tuple[str, ...] = ("id", "created_at", "created_by", "updated_at", "updated_by")
+STAMP_COLUMNS += ("version", "deleted_at")
+FILE_COLUMNS = ("id", "name", "size", "mime")
+_CHILD_KINDS = (ShapeKind.SUBFORM, ShapeKind.CHOICES)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
+
+
+class RecordStore:
+    """Reads and writes the rows of one app's entities."""
+
+    def __init__(self, app: AppSpec, tables: AppTables) -> None:
+        self.app = app
+        self.tables = tables
+
+    def entity(self, name: str) -> EntityTables:
+        """An entity's tables."""
+        return self.tables.entity_tables(name)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def select_row(
+        self,
+        connection: Connection,
+        entity: str,
+        record_id: int,
+        *,
+        where: ColumnElement[Any] | None = None,
+        deleted: bool | None = False,
+    ) -> RowMapping | None:
+        """The record's row; `deleted` False: live only, True: deleted only, None: either."""
+        table = self.entity(entity).table
+        query = sa.select(table).where(table.c.id == record_id)
+        if deleted is not None:
+            gone = table.c.deleted_at.is_not(None)
+            query = query.where(gone if deleted else table.c.deleted_at.is_(None))
+        if where is not None:
+            query = query.where(where)
+        row = connection.execute(query).first()
+        return row._mapping if row is not None else None
+
+    def column_values(self, entity: str, row: Mapping[Any, Any]) -> dict[str, Any]:
+        """The field values held in the record's own columns (plus its system columns)."""
+        tables = self.entity(entity)
+        values = {name: row[name] for name in STAMP_COLUMNS}
+        for name, stored in tables.fields.items():
+            if stored.has_column:
+                values[name] = row[name]
+        return values
+
+    def children_of(
+        self, connection: Connection, entity: str, ids: Sequence[int]
+    ) -> dict[int, dict[str, Any]]:
+        """Subform rows, multi_select choices and attachments of several records at once."""
+        found: dict[int, dict[str, Any]] = {record_id: {} for record_id in ids}
+        if not ids:
+            return found
+        tables = self.entity(entity)
+        for name, child in tables.children.items():
+            if child.is_choices:
+                chosen = self._choices(connection, child, ids)
+                for record_id in ids:
+                    found[record_id][name] = chosen.get(record_id, [])
+            else:
+                rows = self._rows(connection, child, ids)
+                for record_id in ids:
+                    found[record_id][name] = rows.get(record_id, [])
+        for name, stored in tables.fields.items():
+            if stored.shape.kind is ShapeKind.FILES:
+                files = self._files(connection, entity, name, ids)
+                for record_id in ids:
+                    found[record_id][name] = files.get(record_id, [])
+        return found
+
+    def _choices(
+        self, connection: Connection, child: ChildTable, ids: Sequence[int]
+    ) -> dict[int, list[str]]:
+        table = child.table
+        query = (
+            sa.select(table.c.parent_id, table.c.value)
+            .where(table.c.parent_id.in_(list(ids)))
+            .order_by(table.c.parent_id, table.c.sort_order, table.c.id)
+        )
+        chosen: dict[int, list[str]] = {}
+        for row in connection.execute(query):
+            chosen.setdefault(int(row.parent_id), []).append(str(row.value))
+        return chosen
+
+    def _rows(
+        self, connection: Connection, child: ChildTable, ids: Sequence[int]
+    ) -> dict[int, list[dict[str, Any]]]:
+        table = child.table
+        query = (
+            sa.select(table)
+            .where(table.c.parent_id.in_(list(ids)))
+            .order_by(table.c.parent_id, table.c.sort_order, table.c.id)
+        )
+        rows = [row._mapping for row in connection.execute(query)]
+        row_ids = [int(row["id"]) for row in rows]
+        nested = {
+            name: self._choices(connection, grandchild, row_ids)
+            for name, grandchild in child.children.items()
+        }
+        found: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            values: dict[str, Any] = {}
+            for name, stored in child.fields.items():
+                if stored.has_column:
+                    values[name] = row[name]
+                elif name in nested:
+                    values[name] = nested[name].get(int(row["id"]), [])
+            found.setdefault(int(row["parent_id"]), []).append(values)
+        return found
+
+    def _files(
+        self, connection: Connection, entity: str, field: str, ids: Sequence[int]
+    ) -> dict[int, list[dict[str, Any]]]:
+        files = self.tables.system.files
+        query = (
+            sa.select(files.c.record_id, *(files.c[name] for name in FILE_COLUMNS))
+            .where(
+                files.c.app == self.app.id,
+                files.c.entity == entity,
+                files.c.field == field,
+                files.c.record_id.in_(list(ids)),
+            )
+            .order_by(files.c.id)
+        )
+        found: dict[int, list[dict[str, Any]]] = {}
+        for row in connection.execute(query):
+            item = {name: row._mapping[name] for name in FILE_COLUMNS}
+            found.setdefault(int(row.record_id), []).append(item)
+        return found
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def insert(
+        self,
+        connection: Connection,
+        entity: str,
+        values: Mapping[str, Any],
+        stamps: Mapping[str, Any],
+    ) -> int:
+        """Insert the record's row (column fields and stamps); returns its id."""
+        tables = self.entity(entity)
+        row = {**self._columns(tables, values), **stamps}
+        result = connection.execute(tables.table.insert().values(row))
+        return inserted_id(result)
+
+    def update(
+        self,
+        connection: Connection,
+        entity: str,
+        record_id: int,
+        values: Mapping[str, Any],
+        stamps: Mapping[str, Any],
+        *,
+        expected_version: int,
+    ) -> bool:
+        """Write the row if it is still at `expected_version` (and live); False otherwise.
+        The version goes up by one."""
+        tables = self.entity(entity)
+        table = tables.table
+        statement = (
+            table.update()
+            .where(
+                table.c.id == record_id,
+                table.c.version == expected_version,
+                table.c.deleted_at.is_(None),
+            )
+            .values({**self._columns(tables, values), **stamps, "version": table.c.version + 1})
+        )
+        return bool(connection.execute(statement).rowcount)
+
+    def set_deleted(
+        self,
+        connection: Connection,
+        entity: str,
+        record_id: int,
+        stamps: Mapping[str, Any],
+        *,
+        deleted: bool,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Mark the record deleted (or live again); False when it is not in the other state
+        (or not at `expected_version`)."""
+        table = self.entity(entity).table
+        statement = table.update().where(
+            table.c.id == record_id,
+            table.c.deleted_at.is_(None) if deleted else table.c.deleted_at.is_not(None),
+        )
+        if expected_version is not None:
+            statement = statement.where(table.c.version == expected_version)
+        moment = stamps["updated_at"]
+        statement = statement.values(
+            {**stamps, "deleted_at": moment if deleted else None, "version": table.c.version + 1}
+        )
+        return bool(connection.execute(statement).rowcount)
+
+    def write_children(
+        self, connection: Connection, entity: str, record_id: int, values: Mapping[str, Any]
+    ) -> None:
+        """Replace the child rows of every subform / multi_select field present in `values`."""
+        tables = self.entity(entity)
+        for name, child in tables.children.items():
+            if name in values:
+                self._replace(connection, child, record_id, values[name] or [])
+
+    def _replace(
+        self, connection: Connection, child: ChildTable, parent_id: int, items: Iterable[Any]
+    ) -> None:
+        table = child.table
+        if child.children:
+            old_rows = sa.select(table.c.id).where(table.c.parent_id == parent_id)
+            for grandchild in child.children.values():
+                gc = grandchild.table
+                connection.execute(gc.delete().where(gc.c.parent_id.in_(old_rows)))
+        connection.execute(table.delete().where(table.c.parent_id == parent_id))
+        for order, item in enumerate(items):
+            if child.is_choices:
+                row = {"parent_id": parent_id, "sort_order": order, "value": item}
+                connection.execute(table.insert().values(row))
+                continue
+            columns = {
+                name: item.get(name) for name, stored in child.fields.items() if stored.has_column
+            }
+            result = connection.execute(
+                table.insert().values({"parent_id": parent_id, "sort_order": order, **columns})
+            )
+            row_id = inserted_id(result)
+            for name, grandchild in child.children.items():
+                self._replace(connection, grandchild, row_id, item.get(name) or [])
+
+    def attach_files(
+        self,
+        connection: Connection,
+        entity: str,
+        record_id: int,
+        field: str,
+        file_ids: Sequence[int],
+    ) -> None:
+        """Make `file_ids` the files of the record's attachment field (others are detached,
+        their rows and contents kept)."""
+        files = self.tables.system.files
+        mine = sa.and_(
+            files.c.app == self.app.id,
+            files.c.entity == entity,
+            files.c.field == field,
+        )
+        connection.execute(
+            files.update()
+            .where(mine, files.c.record_id == record_id, files.c.id.not_in(list(file_ids)))
+            .values(record_id=None)
+        )
+        if file_ids:
+            connection.execute(
+                files.update()
+                .where(mine, files.c.id.in_(list(file_ids)))
+                .values(record_id=record_id)
+            )
+
+    @staticmethod
+    def _columns(tables: EntityTables, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: values[name]
+            for name, stored in tables.fields.items()
+            if stored.has_column and name in values
+        }

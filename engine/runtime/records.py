@@ -1,0 +1,403 @@
+"""`RecordService`: the only path that changes entity data.
+
+Each mutating call is one transaction: permission check, defaults, parsing, validation,
+formulas, references, uniqueness, sequence numbers, the write — guarded by the record's
+version (`UPDATE … WHERE version = :expected`; no row → `Conflict`, nothing written) —
+child rows, attachments and a history row. Either all of it commits or none of it does.
+The `*_in` variants run inside a caller's transaction (the workflow and rules engines use
+them to add their own steps to the same transaction).
+
+A user never learns of records outside their read scope: reading, changing or deleting
+one is `NotFound`, exactly as for an id that does not exist. A record they can read but
+not change is `Forbidden`. Fields they may not read are never returned.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.runtime.actor import Actor
+from engine.runtime.app_runtime import AppRuntime
+from engine.runtime.compiled_entity import CompiledEntity
+from engine.runtime.deletion import Deletion
+from engine.runtime.history import (
+    HistoryEntry,
+    HistoryKind,
+    diff_values,
+    read_history,
+    write_history,
+)
+from engine.runtime.listing_query import ListQuery
+from engine.runtime.messages import Message, render
+from engine.runtime.preparation import WriteOptions, prepare_values
+from engine.runtime.record import Page, Record
+from engine.runtime.sequences import next_sequence
+from engine.runtime.uniqueness import unique_key_of
+from engine.storage.database import Database
+from engine.storage.shapes import ShapeKind
+
+__all__ = ["RecordService", "WriteOptions"]
+
+DEFAULT_OPTIONS = WriteOptions()
+
+
+class RecordService:
+    """Create, read, update, delete, restore and list the records of one app."""
+
+    def __init__(self, db: Database, runtime: AppRuntime) -> None:
+        self.db = db
+        self.runtime = runtime
+        self.deletion = Deletion(self)
+        self.lists = ListQuery(runtime)
+
+    # -- public API: one transaction each ---------------------------------------------------
+
+    def create(
+        self, actor: Actor, entity: str, values: Mapping[str, Any], *, comment: str | None = None
+    ) -> Record:
+        """Create a record; ValidationFailed lists every problem, Forbidden when the actor
+        may not create `entity`."""
+        with self.db.begin() as connection:
+            options = WriteOptions(comment=comment)
+            return self.create_in(connection, actor, entity, values, options=options)
+
+    def update(
+        self,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        values: Mapping[str, Any],
+        *,
+        version: int | None,
+        comment: str | None = None,
+    ) -> Record:
+        """Change a record that is at `version` (Conflict, with the current version, when it
+        is not; None skips the check); unchanged values write nothing."""
+        with self.db.begin() as connection:
+            options = WriteOptions(comment=comment)
+            return self.update_in(
+                connection, actor, entity, record_id, values, version=version, options=options
+            )
+
+    def delete(
+        self,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        *,
+        version: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Soft-delete a record (restorable), applying its inbound links' `on_delete`."""
+        with self.db.begin() as connection:
+            self.deletion.delete_in(connection, actor, entity, record_id, version, comment)
+
+    def restore(
+        self, actor: Actor, entity: str, record_id: int, *, comment: str | None = None
+    ) -> Record:
+        """Bring a deleted record back (needs delete rights on it)."""
+        with self.db.begin() as connection:
+            self.deletion.restore_in(connection, actor, entity, record_id, comment)
+            return self.read_in(connection, actor, entity, record_id)
+
+    def get(self, actor: Actor, entity: str, record_id: int) -> Record:
+        """A live record the actor may read (NotFound otherwise)."""
+        with self.db.begin(readonly=True) as connection:
+            self.require_row(connection, actor, entity, record_id, "read")
+            return self.read_in(connection, actor, entity, record_id)
+
+    def list(
+        self,
+        actor: Actor,
+        entity: str,
+        *,
+        filter: str | None = None,
+        sort: Sequence[str] = (),
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of the live records the actor may read, filtered (an expression), sorted
+        (`-field` descending), after `cursor`."""
+        compiled = self.runtime.entity(entity)
+        if not self.runtime.permissions.can(actor, entity, "read"):
+            raise Forbidden(f"you may not see the records of '{entity}'")
+        with self.db.begin(readonly=True) as connection:
+            rows, next_cursor = self.lists.page(
+                connection, actor, compiled, filter=filter, sort=sort, limit=limit, cursor=cursor
+            )
+            records = self.records_of(connection, actor, entity, rows)
+        return Page(tuple(records), next_cursor)
+
+    def history(self, actor: Actor, entity: str, record_id: int) -> builtins.list[HistoryEntry]:
+        """Every change of a record the actor may read (deleted ones too), oldest first."""
+        self.runtime.entity(entity)
+        permissions = self.runtime.permissions
+        with self.db.begin(readonly=True) as connection:
+            self.require_row(connection, actor, entity, record_id, "read", deleted=None)
+            return read_history(
+                connection,
+                self.runtime.tables.system,
+                app=self.runtime.app.id,
+                entity=entity,
+                record_id=record_id,
+                readable=lambda name: permissions.field_access(actor, entity, name) != "none",
+            )
+
+    # -- inside a caller's transaction ------------------------------------------------------
+
+    def create_in(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        values: Mapping[str, Any],
+        *,
+        options: WriteOptions = DEFAULT_OPTIONS,
+    ) -> Record:
+        """`create` inside the caller's transaction."""
+        compiled = self.runtime.entity(entity)
+        if not options.trusted and not self.runtime.permissions.can_create(actor, entity):
+            raise Forbidden(f"you may not create records of '{entity}'")
+        prepared = prepare_values(
+            self.runtime, connection, actor, entity, values,
+            current=None, record_id=None, options=options,
+        )  # fmt: skip
+        new = prepared.values
+        now = self.runtime.clock.now()
+        self._number(connection, compiled, new, now)
+        stamps = {"created_at": now, "created_by": actor.username, "version": 1}
+        stamps |= {"updated_at": now, "updated_by": actor.username}
+        store = self.runtime.store
+        try:
+            record_id = store.insert(connection, entity, new, stamps)
+            store.write_children(connection, entity, record_id, new)
+        except IntegrityError as error:
+            raise self._integrity(error, compiled, actor) from error
+        self._attach(connection, compiled, record_id, new, frozenset(new))
+        self.write_history(
+            connection, actor, entity, record_id, HistoryKind.CREATED,
+            diff_values(compiled.spec, {}, new), options.comment,
+        )  # fmt: skip
+        return self.read_in(connection, actor, entity, record_id)
+
+    def update_in(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        values: Mapping[str, Any],
+        *,
+        version: int | None,
+        options: WriteOptions = DEFAULT_OPTIONS,
+    ) -> Record:
+        """`update` inside the caller's transaction."""
+        compiled = self.runtime.entity(entity)
+        row = self.require_row(connection, actor, entity, record_id, "read")
+        if not options.trusted:
+            self.require_action(connection, actor, entity, record_id, "update")
+        current_version = int(row["version"])
+        if version is not None and version != current_version:
+            raise Conflict(current_version)
+        current = self.current_values(connection, entity, row)
+        prepared = prepare_values(
+            self.runtime, connection, actor, entity, values,
+            current=current, record_id=record_id, options=options,
+        )  # fmt: skip
+        if prepared.changed:
+            self._write_update(connection, actor, compiled, record_id, current, prepared.values,
+                               prepared.changed, current_version, options.comment)  # fmt: skip
+        return self.read_in(connection, actor, entity, record_id)
+
+    def _write_update(
+        self,
+        connection: Connection,
+        actor: Actor,
+        compiled: CompiledEntity,
+        record_id: int,
+        current: Mapping[str, Any],
+        new: Mapping[str, Any],
+        changed: frozenset[str],
+        expected_version: int,
+        comment: str | None,
+    ) -> None:
+        entity = compiled.name
+        stamps = {"updated_at": self.runtime.clock.now(), "updated_by": actor.username}
+        store = self.runtime.store
+        columns = {name: new[name] for name in changed}
+        try:
+            written = store.update(
+                connection, entity, record_id, columns, stamps, expected_version=expected_version
+            )
+            if written:
+                store.write_children(connection, entity, record_id, columns)
+        except IntegrityError as error:
+            raise self._integrity(error, compiled, actor) from error
+        if not written:
+            raise Conflict(self.version_of(connection, entity, record_id))
+        self._attach(connection, compiled, record_id, new, changed)
+        self.write_history(
+            connection, actor, entity, record_id, HistoryKind.UPDATED,
+            diff_values(compiled.spec, current, new), comment,
+        )  # fmt: skip
+
+    def read_in(self, connection: Connection, actor: Actor, entity: str, record_id: int) -> Record:
+        """The record as the actor may see it (no permission check: the caller did it)."""
+        row = self.runtime.store.select_row(connection, entity, record_id, deleted=None)
+        if row is None:
+            raise NotFound(f"there is no {entity} with id {record_id}")
+        return self.records_of(connection, actor, entity, [row])[0]
+
+    # -- helpers shared with deletion and listing -------------------------------------------
+
+    def require_row(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        action: str,
+        *,
+        deleted: bool | None = False,
+    ) -> RowMapping:
+        """The record's row when it exists and the actor may `action` it; NotFound when it
+        is missing or outside the actor's read scope (it must not learn that it exists)."""
+        self.runtime.entity(entity)
+        where = self.runtime.permissions.row_filter(actor, entity, "read")
+        row = self.runtime.store.select_row(
+            connection, entity, record_id, where=where, deleted=deleted
+        )
+        if row is None:
+            raise NotFound(f"there is no {entity} with id {record_id}")
+        if action != "read":
+            self.require_action(connection, actor, entity, record_id, action)
+        return row
+
+    def require_action(
+        self, connection: Connection, actor: Actor, entity: str, record_id: int, action: str
+    ) -> None:
+        """Forbidden unless the (readable) record is in the actor's `action` scope."""
+        table = self.runtime.tables.entity(entity)
+        where = self.runtime.permissions.row_filter(actor, entity, action)
+        query = sa.select(table.c.id).where(table.c.id == record_id, where)
+        if connection.execute(query).first() is None:
+            raise Forbidden(f"you may not {action} this {entity}")
+
+    def current_values(
+        self, connection: Connection, entity: str, row: RowMapping
+    ) -> dict[str, Any]:
+        """Every field's value as the service works with it (attachments as file ids)."""
+        store = self.runtime.store
+        values = store.column_values(entity, row)
+        record_id = int(row["id"])
+        children = store.children_of(connection, entity, [record_id])[record_id]
+        for name, value in children.items():
+            if store.entity(entity).fields[name].shape.kind is ShapeKind.FILES:
+                value = [item["id"] for item in value]
+            values[name] = value
+        return values
+
+    def records_of(
+        self, connection: Connection, actor: Actor, entity: str, rows: Sequence[RowMapping]
+    ) -> builtins.list[Record]:
+        """Records for rows, with their child values, showing only readable fields."""
+        store = self.runtime.store
+        ids = [int(row["id"]) for row in rows]
+        children = store.children_of(connection, entity, ids)
+        permissions = self.runtime.permissions
+        visible = {
+            name
+            for name in store.entity(entity).fields
+            if permissions.field_access(actor, entity, name) != "none"
+        }
+        records: builtins.list[Record] = []
+        for row in rows:
+            record_id = int(row["id"])
+            values = store.column_values(entity, row) | children[record_id]
+            records.append(
+                Record(
+                    entity=entity,
+                    id=record_id,
+                    version=int(row["version"]),
+                    values={name: values[name] for name in values if name in visible},
+                    created_at=row["created_at"],
+                    created_by=row["created_by"],
+                    updated_at=row["updated_at"],
+                    updated_by=row["updated_by"],
+                    deleted_at=row["deleted_at"],
+                )
+            )
+        return records
+
+    def version_of(self, connection: Connection, entity: str, record_id: int) -> int:
+        """The record's current version (0 when it is gone)."""
+        table = self.runtime.tables.entity(entity)
+        value = connection.scalar(sa.select(table.c.version).where(table.c.id == record_id))
+        return int(value) if value is not None else 0
+
+    def write_history(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        kind: str,
+        changes: Mapping[str, builtins.list[Any]] | None,
+        comment: str | None,
+    ) -> None:
+        """Add a history row for the record, stamped with the actor and the clock."""
+        write_history(
+            connection,
+            self.runtime.tables.system,
+            app=self.runtime.app.id,
+            entity=entity,
+            record_id=record_id,
+            at=self.runtime.clock.now(),
+            by=actor.username,
+            kind=kind,
+            changes=changes,
+            comment=comment,
+        )
+
+    # -- private ----------------------------------------------------------------------------
+
+    def _number(
+        self, connection: Connection, compiled: CompiledEntity, values: dict[str, Any], now: Any
+    ) -> None:
+        day = now.astimezone(self.runtime.contexts.timezone).date()
+        sequences = self.runtime.tables.system.sequences
+        for name, field in compiled.spec.fields.items():
+            if field.type == "sequence":
+                values[name] = next_sequence(
+                    connection, sequences, self.runtime.app.id, compiled.name, field, day
+                )
+
+    def _attach(
+        self,
+        connection: Connection,
+        compiled: CompiledEntity,
+        record_id: int,
+        values: Mapping[str, Any],
+        changed: frozenset[str],
+    ) -> None:
+        for name, stored in compiled.tables.fields.items():
+            if stored.shape.kind is ShapeKind.FILES and name in changed:
+                self.runtime.store.attach_files(
+                    connection, compiled.name, record_id, name, values.get(name) or []
+                )
+
+    def _integrity(
+        self, error: IntegrityError, compiled: CompiledEntity, actor: Actor
+    ) -> Exception:
+        key = unique_key_of(error, compiled)
+        if key is None:
+            return error
+        message = Message("unique", {"entity": compiled.spec.label})
+        return ValidationFailed({key[0]: [render(message, self.runtime.locale_of(actor.locale))]})

@@ -1,0 +1,114 @@
+"""References a changed record makes must exist: users (active), teams, linked records
+(live — and readable by the actor, so a link never reveals a record they cannot see) and
+uploaded files (of this field, not attached elsewhere, uploaded by the actor).
+
+Only fields whose value changes are checked: a record whose linked customer was deleted
+later can still be edited, as long as the link itself is not touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.runtime.actor import Actor
+from engine.runtime.compiled_entity import CompiledFields
+from engine.runtime.messages import Message
+from engine.runtime.problems import Problems
+from engine.spec.model import AppSpec
+from engine.storage.tables import AppTables
+
+__all__ = ["ReferenceChecker"]
+
+ReadFilter = Callable[[str], ColumnElement[Any]] | None
+"""The read row filter of each entity for the acting user (None: no restriction)."""
+
+
+@dataclass
+class ReferenceChecker:
+    """Checks the references of one record being written, inside its transaction."""
+
+    connection: Connection
+    app: AppSpec
+    tables: AppTables
+    actor: Actor
+    read_filter: ReadFilter
+    record_id: int | None
+    entity: str
+
+    def check(
+        self,
+        compiled: CompiledFields,
+        values: Mapping[str, Any],
+        changed: Collection[str],
+        problems: Problems,
+        prefix: str = "",
+    ) -> None:
+        """Add a problem for every reference in the changed fields that does not resolve."""
+        for name in changed:
+            field = compiled.fields.get(name)
+            value = values.get(name)
+            if field is None or value is None or value == []:
+                continue
+            key = f"{prefix}{name}"
+            kind = field.spec.type
+            if kind == "user" and not self._user(str(value)):
+                problems.add(key, Message("unknown_user", {"value": value}))
+            elif kind == "team" and not self._team(int(value)):
+                problems.add(key, Message("unknown_team", {"value": value}))
+            elif kind == "link" and field.spec.link_target is not None:
+                target = field.spec.link_target
+                if not self._record(target, int(value)):
+                    label = self.app.entities[target].label
+                    problems.add(key, Message("unknown_link", {"entity": label, "value": value}))
+            elif kind == "attachment":
+                self._files(name, value, field.spec.option("multiple", False), problems, key)
+            elif field.rows is not None:
+                for index, row in enumerate(value):
+                    self.check(field.rows, row, list(row), problems, f"{key}.{index}.")
+
+    def _user(self, username: str) -> bool:
+        users = self.tables.system.users
+        query = sa.select(users.c.id).where(users.c.username == username, users.c.active)
+        return self.connection.execute(query).first() is not None
+
+    def _team(self, team_id: int) -> bool:
+        teams = self.tables.system.teams
+        return (
+            self.connection.execute(sa.select(teams.c.id).where(teams.c.id == team_id)).first()
+            is not None
+        )
+
+    def _record(self, entity: str, record_id: int) -> bool:
+        table = self.tables.entity(entity)
+        query = sa.select(table.c.id).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        if self.read_filter is not None:
+            query = query.where(self.read_filter(entity))
+        return self.connection.execute(query).first() is not None
+
+    def _files(
+        self, field: str, ids: list[int], multiple: bool, problems: Problems, key: str
+    ) -> None:
+        if len(ids) > 1 and not multiple:
+            problems.add(key, Message("single_file"))
+        files = self.tables.system.files
+        mine = files.c.record_id == self.record_id if self.record_id is not None else sa.false()
+        uploaded: ColumnElement[bool] = files.c.record_id.is_(None)
+        if not (self.actor.is_system or self.actor.is_admin):
+            uploaded = sa.and_(uploaded, files.c.created_by == self.actor.username)
+        query = sa.select(files.c.id).where(
+            files.c.app == self.app.id,
+            files.c.entity == self.entity,
+            files.c.field == field,
+            files.c.id.in_(ids),
+            sa.or_(mine, uploaded),
+        )
+        found = set(self.connection.scalars(query))
+        for file_id in ids:
+            if file_id not in found:
+                problems.add(key, Message("unknown_file", {"value": file_id}))
