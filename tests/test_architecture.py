@@ -12,7 +12,7 @@ ENGINE = Path(__file__).resolve().parent.parent / "engine"
 # Highest first. A module may import its own layer or any layer after it.
 LAYERS: list[set[str]] = [
     {"cli", "web"},
-    {"runtime"},
+    {"runtime", "seeding"},
     {"plugins"},
     {"builtins"},
     {"automation"},
@@ -93,3 +93,10 @@ def test_every_engine_part_is_placed() -> None:
     parts = {part_of(p) for p in modules if p.parent != ENGINE or p.name != "__init__.py"}
     for part in parts:
         layer_of(part)
+
+
+def test_test_module_names_are_unique() -> None:
+    # Test folders have no __init__.py: two test files with one basename cannot both import.
+    tests = Path(__file__).resolve().parent
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

@@ -1,0 +1,64 @@
+"""`formwork serve [APP_DIR]`: migrate the app's database, then serve the web UI and the
+API with werkzeug's threaded server (the embedded set-up; use gunicorn beyond one machine).
+
+Exit status: 1 when the app has errors or its migration is refused (the diagnostics or the
+plan's explanation are printed; nothing is served), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from engine.cli.context import CliContext
+from engine.diagnostics import render_text
+from engine.errors import AppInvalid
+from engine.runtime.engine import Engine
+from engine.storage.migrations import MigrationFailed, MigrationRefused
+from engine.web import create_app
+
+__all__ = ["DEFAULT_APP", "serve"]
+
+DEFAULT_APP = Path("apps") / "sales_crm"
+
+
+@click.command("serve")
+@click.argument(
+    "app_dir",
+    required=False,
+    default=str(DEFAULT_APP),
+    type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not run the background worker in this process. (The worker arrives in a later "
+    "release; until then this flag is accepted and changes nothing.)",
+)
+@click.pass_context
+def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bool) -> None:
+    """Migrate and serve the app in APP_DIR (default apps/sales_crm) over HTTP."""
+    cli = ctx.find_object(CliContext)
+    fallback = Path(os.environ.get("FORMWORK_PROJECT_ROOT", "."))
+    root = (cli.project_root if cli is not None else fallback).resolve()
+    registry = cli.registry()[0] if cli is not None else None
+    try:
+        engine = Engine.load(app_dir, project_root=root, registry=registry)
+    except AppInvalid as problem:
+        click.echo(render_text(problem.diagnostics), err=True)  # type: ignore[arg-type]
+        click.echo("The app has errors: fix them (`formwork check`), then serve again.", err=True)
+        ctx.exit(1)
+    try:
+        engine.migrate()
+    except (MigrationFailed, MigrationRefused) as problem:
+        click.echo(f"The database cannot be brought to the app's spec: {problem}", err=True)
+        click.echo("Run `formwork migrate --dry-run` to see the plan.", err=True)
+        ctx.exit(1)
+    flask_app = create_app(None, {"PROJECT_ROOT": str(root)}, engine=engine)
+    click.echo(f"Serving {engine.app.id} on http://{host}:{port}/ (Ctrl+C to stop)")
+    # Flask.run is werkzeug's threaded development server (no werkzeug import out of web/).
+    flask_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)

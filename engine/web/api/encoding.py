@@ -1,0 +1,106 @@
+"""JSON in and out of the API, exact for decimals.
+
+Money, percent and number values are `Decimal`s; they leave as JSON number literals written
+from the decimal itself (`1234.56`, never a float's approximation and never a string), and
+numbers in request bodies are read as `Decimal` so nothing is lost on the way in either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request
+
+from engine.runtime.record import Record
+from engine.runtime.values import to_json
+from engine.spec.model import EntitySpec, FieldSpec
+
+__all__ = ["dumps", "json_response", "read_json_object", "record_payload"]
+
+MIMETYPE = "application/json"
+
+
+def dumps(value: Any) -> str:
+    """JSON text of plain data in which decimals are written as exact number literals."""
+    parts: list[str] = []
+    _write(value, parts)
+    return "".join(parts)
+
+
+def _write(value: Any, parts: list[str]) -> None:
+    if isinstance(value, Decimal):
+        parts.append(_decimal_literal(value))
+    elif isinstance(value, Mapping):
+        parts.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            parts.append("," if index else "")
+            parts.append(json.dumps(str(key), ensure_ascii=False))
+            parts.append(":")
+            _write(item, parts)
+        parts.append("}")
+    elif isinstance(value, list | tuple):
+        parts.append("[")
+        for index, item in enumerate(value):
+            parts.append("," if index else "")
+            _write(item, parts)
+        parts.append("]")
+    elif isinstance(value, datetime | date):
+        parts.append(json.dumps(value.isoformat()))
+    else:
+        parts.append(json.dumps(value, ensure_ascii=False))
+
+
+def _decimal_literal(value: Decimal) -> str:
+    if not value.is_finite():
+        return "null"  # the service never stores these; JSON has no literal for them
+    return format(value.normalize(), "f")
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A response carrying `data` as JSON (decimals exact)."""
+    return Response(dumps(data), status=status, mimetype=MIMETYPE)
+
+
+def read_json_object() -> dict[str, Any] | None:
+    """The request body as a JSON object (numbers with a fraction as Decimal); None when
+    the body is not JSON or not an object."""
+    if not request.is_json:
+        return None
+    try:
+        data = json.loads(request.get_data(cache=True), parse_float=Decimal)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def field_value(field: FieldSpec | None, value: Any) -> Any:
+    """A field's typed value in its API form, keeping decimals as `Decimal`."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Mapping):
+        subfields = field.subfields if field is not None else {}
+        return {key: field_value(subfields.get(key), item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [field_value(field, item) for item in value]
+    return to_json(field, value)
+
+
+def record_payload(entity: EntitySpec, record: Record) -> dict[str, Any]:
+    """The record as the API returns it: its readable fields plus `id`, `version`,
+    `created_at`, `created_by`, `updated_at`, `updated_by` (and `deleted_at` when set)."""
+    data = {name: field_value(entity.fields.get(name), v) for name, v in record.values.items()}
+    data.update(
+        id=record.id,
+        version=record.version,
+        created_at=record.created_at.isoformat(),
+        created_by=record.created_by,
+        updated_at=record.updated_at.isoformat(),
+        updated_by=record.updated_by,
+    )
+    if record.deleted_at is not None:
+        data["deleted_at"] = record.deleted_at.isoformat()
+    return data

@@ -1,0 +1,272 @@
+"""The OpenAPI 3.0 document of the API, generated from the loaded app: a pure function of
+the `AppSpec` and the type registry (`build_openapi`). Every status code an operation can
+answer is listed, each error with the shared `Error` schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from engine.spec.model import AppSpec, EntitySpec
+from engine.spec.registry import Registry
+from engine.web.api.openapi_schemas import (
+    MAX_ID,
+    create_schema,
+    record_schema,
+    update_schema,
+)
+
+__all__ = ["OPENAPI_VERSION", "build_openapi"]
+
+SYSTEM_SORT_KEYS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+_LISTS = frozenset({"subform", "multi_select", "attachment"})  # kept in child tables
+
+OPENAPI_VERSION = "3.0.3"
+Schema = dict[str, Any]
+_ERRORS = {
+    400: "Bad request: malformed body or parameters, a broken filter, sort or cursor.",
+    401: "No valid credentials.",
+    403: "Not allowed: the caller may not do this here.",
+    404: "No such app, entity or record — or one outside the caller's permissions.",
+    409: "Conflict: the record changed since it was read (stale version) or is still used.",
+    422: "Validation failed; `fields` holds the messages per field.",
+    428: "The version is missing: send `_version` or an If-Match header.",
+}
+_ID_PARAMETER: Schema = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
+def build_openapi(app: AppSpec, registry: Registry, *, prefix: str = "/api/v1") -> Schema:
+    """The OpenAPI document of the API serving `app` under `prefix`."""
+    schemas: dict[str, Schema] = {**_common_schemas()}
+    paths: dict[str, Schema] = {
+        f"{prefix}/auth/token": _token_path(),
+        f"{prefix}/me": {"get": _operation("me", "The caller.", _ok("Me"), (401,))},
+    }
+    for name, entity in app.entities.items():
+        schemas.update(_entity_schemas(entity, registry))
+        paths.update(_entity_paths(f"{prefix}/{app.id}/{name}", entity))
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": f"{app.id} API", "version": str(app.version or 1)},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+def _entity_schemas(entity: EntitySpec, registry: Registry) -> dict[str, Schema]:
+    states = list(entity.workflow.states) if entity.workflow is not None else []
+    name = entity.name
+    return {
+        name: record_schema(entity, registry, states),
+        f"{name}_create": create_schema(entity, registry),
+        f"{name}_update": update_schema(entity, registry),
+        f"{name}_page": {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": _ref(name)},
+                "next_cursor": {"type": "string", "nullable": True},
+            },
+            "required": ["items", "next_cursor"],
+        },
+    }
+
+
+def _entity_paths(base: str, entity: EntitySpec) -> dict[str, Schema]:
+    name = entity.name
+    record = _ok(name)
+    return {
+        base: {
+            "get": _operation(
+                f"list_{name}", f"A page of {name} records.", _ok(f"{name}_page"),
+                (400, 401, 403, 404), parameters=_list_parameters(entity),
+            ),
+            "post": _operation(
+                f"create_{name}", f"Create a {name}.",
+                {"201": {**record["200"], "headers": {"Location": {"schema": {"type": "string"}}}}},
+                (400, 401, 403, 404, 409, 422), body=f"{name}_create",
+            ),
+        },
+        f"{base}/{{id}}": {
+            "parameters": [_ID_PARAMETER],
+            "get": _operation(f"read_{name}", f"One {name}.", record, (401, 404)),
+            "patch": _operation(
+                f"update_{name}", f"Change a {name} at the version read.", record,
+                (400, 401, 403, 404, 409, 422, 428), body=f"{name}_update",
+                parameters=[_if_match()],
+            ),
+            "delete": _operation(
+                f"delete_{name}", f"Soft-delete a {name} (restorable).",
+                {"204": {"description": "Deleted."}}, (400, 401, 403, 404, 409),
+                parameters=[_if_match()],
+            ),
+        },
+        f"{base}/{{id}}/restore": {
+            "parameters": [_ID_PARAMETER],
+            "post": _operation(
+                f"restore_{name}", f"Bring a deleted {name} back.", record,
+                (401, 403, 404, 409, 422),
+            ),
+        },
+        f"{base}/{{id}}/history": {
+            "parameters": [_ID_PARAMETER],
+            "get": _operation(
+                f"history_{name}", f"Every change of a {name}, oldest first.",
+                _ok("History"), (401, 404),
+            ),
+        },
+    }  # fmt: skip
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    responses: Schema,
+    errors: Sequence[int],
+    *,
+    body: str | None = None,
+    parameters: Sequence[Schema] = (),
+) -> Schema:
+    operation: Schema = {"operationId": operation_id, "summary": summary}
+    if parameters:
+        operation["parameters"] = list(parameters)
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    operation["responses"] = {**responses, **{str(code): _error(code) for code in errors}}
+    return operation
+
+
+def _token_path() -> Schema:
+    operation = _operation(
+        "create_token", "Trade a username and password for a bearer token.",
+        _ok("Token"), (400, 401), body="Credentials",
+    )  # fmt: skip
+    operation["security"] = []
+    return {"post": operation}
+
+
+def _list_parameters(entity: EntitySpec) -> list[Schema]:
+    def query(name: str, schema: Schema, description: str) -> Schema:
+        return {"name": name, "in": "query", "schema": schema, "description": description}
+
+    keys = [*SYSTEM_SORT_KEYS, *(n for n, f in entity.fields.items() if f.type not in _LISTS)]
+    one = f"-?({'|'.join(keys)})"
+    sort = {"type": "string", "pattern": f"^({one}(,{one})*)?$"}
+    return [
+        query("filter", {"type": "string"}, "An expression, e.g. `amount > 1000`."),
+        query("sort", sort, "Comma-separated fields; `-` for descending."),
+        query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page size."),
+        query("cursor", {"type": "string"}, "The `next_cursor` of the previous page."),
+    ]
+
+
+def _if_match() -> Schema:
+    return {
+        "name": "If-Match",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": 'The version the request is based on, e.g. `"3"`.',
+    }
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: str) -> Schema:
+    content = {"application/json": {"schema": _ref(schema)}}
+    return {"200": {"description": "OK.", "content": content}}
+
+
+def _error(code: int) -> Schema:
+    return {
+        "description": _ERRORS[code],
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _common_schemas() -> dict[str, Schema]:
+    strings = {"type": "array", "items": {"type": "string"}}
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": strings},
+                        "current_version": {"type": "integer"},
+                    },
+                }
+            },
+        },
+        "Credentials": {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        },
+        "Token": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"}},
+        },
+        "Me": {
+            "type": "object",
+            "required": ["username", "roles", "teams", "is_admin"],
+            "properties": {
+                "username": {"type": "string"},
+                "name": {"type": "string", "nullable": True},
+                "email": {"type": "string", "nullable": True},
+                "roles": strings,
+                "teams": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "manager": {"type": "string", "nullable": True},
+                        },
+                    },
+                },
+                "locale": {"type": "string", "nullable": True},
+                "is_admin": {"type": "boolean"},
+            },
+        },
+        "History": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "kind": {"type": "string"},
+                            "at": {"type": "string", "format": "date-time"},
+                            "by": {"type": "string", "nullable": True},
+                            "changes": {"type": "object"},
+                            "comment": {"type": "string", "nullable": True},
+                        },
+                    },
+                }
+            },
+        },
+    }

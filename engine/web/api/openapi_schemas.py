@@ -1,0 +1,174 @@
+"""JSON Schemas (OpenAPI 3.0 dialect) of an app's records, derived from its entity specs:
+one schema per field type, the record as returned (`<entity>`), as created
+(`<entity>_create`) and as patched (`<entity>_update`).
+
+Computed fields (formula, rollup), sequences, the workflow state and fields marked
+`readonly` are `readOnly` and left out of the request schemas; every field may be null in
+a record (an empty value), and a field the caller may not read is absent from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.spec.model import EntitySpec, FieldSpec
+from engine.spec.registry import Registry
+
+__all__ = [
+    "COMPUTED_TYPES",
+    "MAX_ID",
+    "SYSTEM_PROPERTIES",
+    "create_schema",
+    "field_schema",
+    "is_read_only",
+    "record_schema",
+    "update_schema",
+]
+
+Schema = dict[str, Any]
+MAX_ID = 2**31 - 1  # link and team columns are 32-bit integers on PostgreSQL
+COMPUTED_TYPES = frozenset({"formula", "rollup", "sequence", "state"})
+_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_BY_KIND: Mapping[str, Schema] = {
+    "text": {"type": "string"},
+    "number": {"type": "number"},
+    "integer": {"type": "integer", "format": "int64"},
+    "money": {"type": "number", "description": "An exact decimal amount (major units)."},
+    "percent": {"type": "number", "description": "A ratio: 1.0 is 100 %."},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "user": {"type": "string", "description": "A username."},
+    "team": {**_ID, "description": "A team id."},
+    "link": {**_ID, "description": "The id of the linked record."},
+}
+_ATTACHMENT_ITEM: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "size": {"type": "integer"},
+        "mime": {"type": "string", "nullable": True},
+    },
+}
+SYSTEM_PROPERTIES: Mapping[str, Schema] = {
+    "id": {"type": "integer", "readOnly": True},
+    "version": {"type": "integer", "readOnly": True},
+    "created_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "created_by": {"type": "string", "nullable": True, "readOnly": True},
+    "updated_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "updated_by": {"type": "string", "nullable": True, "readOnly": True},
+    "deleted_at": {"type": "string", "format": "date-time", "readOnly": True},
+}
+
+
+def is_read_only(field: FieldSpec) -> bool:
+    """True for fields no client may write: computed, numbered, the state, `readonly`."""
+    return field.readonly or field.type in COMPUTED_TYPES
+
+
+def field_schema(field: FieldSpec, registry: Registry, *, for_input: bool = False) -> Schema:
+    """The schema of one field's value (nullable unless `for_input` asks for a value)."""
+    schema = _value_schema(field, registry, for_input=for_input)
+    if not for_input:
+        schema = _nullable(schema)
+        if is_read_only(field):
+            schema["readOnly"] = True
+    return schema
+
+
+def _value_schema(field: FieldSpec, registry: Registry, *, for_input: bool) -> Schema:
+    if field.type in ("select", "state") and field.choices:
+        return {"type": "string", "enum": list(field.choice_values)}
+    if field.type == "multi_select":
+        return {"type": "array", "items": {"type": "string", "enum": list(field.choice_values)}}
+    if field.type == "subform":
+        rows = {
+            name: field_schema(sub, registry, for_input=for_input)
+            for name, sub in field.subfields.items()
+            if not (for_input and is_read_only(sub))
+        }
+        return {"type": "array", "items": {"type": "object", "properties": rows}}
+    if field.type == "attachment":
+        return {"type": "array", "items": _ID if for_input else _ATTACHMENT_ITEM}
+    declared = registry.field_types.get(field.type)
+    kind = field.result_type or (declared.value_kind if declared is not None else "any")
+    schema = dict(_BY_KIND.get(kind, {}))
+    if kind == "text" and isinstance(field.option("max_length"), int):
+        schema["maxLength"] = field.option("max_length")
+    if for_input and kind in ("number", "money", "percent", "integer"):
+        for key, name in (("min", "minimum"), ("max", "maximum")):
+            bound = field.option(key)
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                schema[name] = bound
+    return schema
+
+
+def _nullable(schema: Schema) -> Schema:
+    nullable = {**schema, "nullable": True}
+    if "enum" in nullable:
+        nullable["enum"] = [*nullable["enum"], None]
+    return nullable
+
+
+def record_schema(entity: EntitySpec, registry: Registry, state_values: list[str]) -> Schema:
+    """A record as the API returns it: its fields plus the system properties."""
+    properties: dict[str, Schema] = {}
+    for name, field in entity.fields.items():
+        schema = field_schema(field, registry)
+        if entity.workflow is not None and name == entity.workflow.field:
+            schema = _nullable({"type": "string", "enum": state_values})
+            schema["readOnly"] = True
+        properties[name] = schema
+    properties.update(SYSTEM_PROPERTIES)
+    return {
+        "type": "object",
+        "description": _describe(entity),
+        "properties": properties,
+        "required": ["id", "version", "created_at", "updated_at"],
+    }
+
+
+def create_schema(entity: EntitySpec, registry: Registry) -> Schema:
+    """The body of a create: the writable fields; those required without a default are
+    required here."""
+    properties = _writable(entity, registry)
+    required = [
+        name
+        for name, field in entity.fields.items()
+        if name in properties and field.required and field.default is None
+    ]
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def update_schema(entity: EntitySpec, registry: Registry) -> Schema:
+    """The body of a patch: any writable fields, and `_version` (or send `If-Match`)."""
+    properties = _writable(entity, registry)
+    properties["_version"] = {
+        "type": "integer",
+        "minimum": 1,
+        "description": "The version the change is based on (or send an If-Match header).",
+    }
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _writable(entity: EntitySpec, registry: Registry) -> dict[str, Schema]:
+    properties: dict[str, Schema] = {}
+    for name, field in entity.fields.items():
+        if not is_read_only(field):
+            schema = field_schema(field, registry, for_input=True)
+            if not field.required:
+                schema = _nullable(schema)
+            properties[name] = schema
+    return properties
+
+
+def _describe(entity: EntitySpec) -> str:
+    label = entity.label
+    if isinstance(label, Mapping):
+        return str(label.get("en") or next(iter(label.values()), entity.name))
+    return str(label or entity.name)

@@ -1,0 +1,167 @@
+"""Fixtures shared by the web tests (UI and API): the sales template migrated into a SQLite
+database in tmp_path, with demo-like people, a Flask app around it, and test clients logged
+in as any of those people.
+
+People (password `demo`, as in the demo data): `admin` (admin); `director`
+(sales_director, heads the Sales team); `manager_east` / `manager_west` (sales_manager,
+heading East / West under Sales); `rep_east_1`, `rep_east_2`, `rep_west_1`, `rep_west_2`
+(sales_rep in those teams); `finance` (finance). Everyone's language is `en` except
+`rep_west_2`, who reads Chinese (`zh`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.runtime.clock import FixedClock
+from engine.runtime.engine import Engine
+from engine.spec.check import check_app
+from engine.spec.model import AppSpec
+from engine.spec.registry import Registry
+from engine.storage.database import Database
+from engine.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SALES_APP = ROOT / "apps" / "sales_crm"
+APP_ID = "sales_crm"
+PASSWORD = "demo"
+CSRF_TOKEN = "test-csrf-token"
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 on Monday 2 March in Shanghai
+TEST_ITERATIONS = 1_000  # password hashing kept cheap in tests
+
+ClientFactory = Callable[[str], FlaskClient]
+
+
+def add_demo_people(engine: Engine) -> None:
+    """Create the demo-like users, teams and roles described in the module docstring."""
+    people = engine.people
+    people.create_user("admin", name="Admin", password=PASSWORD, is_admin=True, locale="en")
+    people.create_user("director", name="Dana Director", password=PASSWORD, locale="en")
+    sales = people.create_team("Sales", manager="director")
+    people.set_team("director", sales.id)
+    people.grant_role(APP_ID, "director", "sales_director")
+    for region in ("east", "west"):
+        manager = f"manager_{region}"
+        people.create_user(manager, name=f"Manager {region.title()}", password=PASSWORD)
+        people.update_user(manager, locale="en")
+        team = people.create_team(region.title(), parent_id=sales.id, manager=manager)
+        people.set_team(manager, team.id)
+        people.grant_role(APP_ID, manager, "sales_manager")
+        for number in (1, 2):
+            rep = f"rep_{region}_{number}"
+            locale = "zh" if rep == "rep_west_2" else "en"
+            people.create_user(
+                rep, name=f"Rep {region.title()} {number}", password=PASSWORD,
+                locale=locale, team_id=team.id,
+            )  # fmt: skip
+            people.grant_role(APP_ID, rep, "sales_rep")
+    people.create_user("finance", name="Fay Finance", password=PASSWORD, locale="en")
+    people.grant_role(APP_ID, "finance", "finance")
+
+
+@pytest.fixture
+def web_clock() -> FixedClock:
+    """The clock of the web engine, standing at START (tests may advance it)."""
+    return FixedClock(START)
+
+
+@dataclass(frozen=True)
+class WebTemplate:
+    """The checked sales spec and a database file already migrated and peopled."""
+
+    app: AppSpec
+    database: Path
+
+
+@pytest.fixture(scope="session")
+def web_template(
+    tmp_path_factory: pytest.TempPathFactory, project_registry: Registry
+) -> WebTemplate:
+    """Check the sales template once and prepare one database that tests copy (checking,
+    migrating and adding people for every test would cost about a second each)."""
+    result = check_app(SALES_APP, project_registry)
+    assert result.app is not None and result.ok, [str(d) for d in result.diagnostics]
+    folder = tmp_path_factory.mktemp("web_template")
+    database = folder / "web.db"
+    engine = _engine(result.app, project_registry, database, FixedClock(START), folder)
+    engine.migrate()
+    add_demo_people(engine)
+    engine.close()
+    return WebTemplate(result.app, database)
+
+
+def _engine(
+    app: AppSpec, registry: Registry, database: Path, clock: FixedClock, folder: Path
+) -> Engine:
+    return Engine(
+        app,
+        registry,
+        Database(f"sqlite:///{database.as_posix()}"),
+        clock=clock,
+        instance_path=folder / "instance",
+        password_iterations=TEST_ITERATIONS,
+    )
+
+
+@pytest.fixture
+def web_engine(
+    tmp_path: Path, project_registry: Registry, web_clock: FixedClock, web_template: WebTemplate
+) -> Iterator[Engine]:
+    """The sales template over a fresh SQLite file, migrated, with the demo people."""
+    database = tmp_path / "web.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{web_template.database}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{database}{suffix}")
+    engine = _engine(web_template.app, project_registry, database, web_clock, tmp_path)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def web_app(web_engine: Engine, tmp_path: Path) -> Flask:
+    """The Flask app serving `web_engine` (TESTING, a fixed secret key)."""
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "PROJECT_ROOT": str(tmp_path)}
+    return create_app(test_config=config, engine=web_engine)
+
+
+@pytest.fixture
+def client_for(web_app: Flask) -> ClientFactory:
+    """A new test client whose session is logged in as `username` (no password round) and
+    holds the CSRF token of the `csrf` fixture."""
+    from engine.web.auth import SESSION_CSRF, SESSION_USER
+
+    def make(username: str) -> FlaskClient:
+        client = web_app.test_client()
+        with client.session_transaction() as session:
+            session[SESSION_USER] = username
+            session[SESSION_CSRF] = CSRF_TOKEN
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client(client_for: ClientFactory) -> FlaskClient:
+    """A test client logged in as `admin`."""
+    return client_for("admin")
+
+
+@pytest.fixture
+def anonymous(web_app: Flask) -> FlaskClient:
+    """A test client that is not logged in."""
+    return web_app.test_client()
+
+
+@pytest.fixture
+def csrf() -> str:
+    """The CSRF token the sessions of `client_for` hold (send it as `csrf_token`)."""
+    return CSRF_TOKEN
