@@ -21,9 +21,12 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed-base
 
+# Migrate, load the demo data (idempotent: a second run changes nothing), then serve on
+# http://127.0.0.1:5000 (the database is $DATABASE_URL, else instance/<app>.db).
 run: $(VENV)/.installed-base
-	$(PY) run.py check $(APP)
-	@echo "The app folder is valid. Serving arrives with the records issue (see CHANGELOG.md)."
+	$(PY) run.py migrate $(APP)
+	$(PY) run.py seed $(APP) --demo
+	$(PY) run.py serve $(APP)
 
 test: $(VENV)/.installed-dev lint typecheck
 	$(PY) -m pytest

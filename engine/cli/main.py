@@ -10,6 +10,7 @@ from engine.cli.check import check_command
 from engine.cli.context import CliContext
 from engine.cli.migrate import migrate
 from engine.cli.schema import schema_command
+from engine.cli.seed import seed
 from engine.cli.serve import serve
 from engine.cli.token import token
 from engine.cli.users import users
@@ -36,6 +37,7 @@ def main(ctx: click.Context, project_root: Path) -> None:
 main.add_command(check_command)
 main.add_command(migrate)
 main.add_command(schema_command)
+main.add_command(seed)
 main.add_command(serve)
 main.add_command(token)
 main.add_command(users)
