@@ -185,7 +185,8 @@ class Deletion:
         compiled = self.runtime.entity(entity)
         values = self.runtime.store.column_values(entity, row)
         problems = Problems()
-        check_unique(connection, compiled, values, frozenset(values), record_id, problems)
+        store = self.runtime.store
+        check_unique(connection, store, compiled, values, frozenset(values), record_id, problems)
         problems.raise_if_any(self.runtime.locale_of(actor.locale))
         stamps = {"updated_at": self.runtime.clock.now(), "updated_by": actor.username}
         if not self.runtime.store.set_deleted(

@@ -45,11 +45,20 @@ class Directory:
 
     def __init__(self, system: SystemTables) -> None:
         self.system = system
+        # Built once: every API request resolves its actor through these.
+        users, memberships, user_roles = system.users, system.memberships, system.user_roles
+        self._user = sa.select(users).where(users.c.username == sa.bindparam("username"))
+        self._team = sa.select(memberships.c.team_id).where(
+            memberships.c.username == sa.bindparam("username")
+        )
+        self._roles = sa.select(user_roles.c.role).where(
+            user_roles.c.app == sa.bindparam("app"),
+            user_roles.c.username == sa.bindparam("username"),
+        )
 
     def user_row(self, connection: Connection, username: str) -> Row | None:
         """The user's row, or None."""
-        users = self.system.users
-        return connection.execute(sa.select(users).where(users.c.username == username)).first()
+        return connection.execute(self._user, {"username": username}).first()
 
     def require_user(self, connection: Connection, username: str) -> Row:
         """The user's row (NotFound when there is none)."""
@@ -75,10 +84,7 @@ class Directory:
 
     def team_of(self, connection: Connection, username: str) -> int | None:
         """The user's main team."""
-        memberships = self.system.memberships
-        value = connection.scalar(
-            sa.select(memberships.c.team_id).where(memberships.c.username == username)
-        )
+        value = connection.scalar(self._team, {"username": username})
         return int(value) if value is not None else None
 
     def set_team(self, connection: Connection, username: str, team_id: int | None) -> None:
@@ -91,11 +97,8 @@ class Directory:
 
     def roles(self, connection: Connection, app: str, username: str) -> frozenset[str]:
         """The user's assigned roles in `app`."""
-        user_roles = self.system.user_roles
-        query = sa.select(user_roles.c.role).where(
-            user_roles.c.app == app, user_roles.c.username == username
-        )
-        return frozenset(str(role) for role in connection.scalars(query))
+        rows = connection.scalars(self._roles, {"app": app, "username": username})
+        return frozenset(str(role) for role in rows)
 
     def subtree(self, connection: Connection, team_id: int) -> frozenset[int]:
         """The team and every team below it."""

@@ -71,18 +71,10 @@ def write_history(
     comment: str | None = None,
 ) -> None:
     """Add one history row."""
-    connection.execute(
-        system.history.insert().values(
-            app=app,
-            entity=entity,
-            record_id=record_id,
-            at=at,
-            by=by,
-            kind=kind,
-            changes=dict(changes or {}),
-            comment=comment,
-        )
-    )
+    # A plain INSERT with parameters: its compiled form is cached across calls.
+    row = {"app": app, "entity": entity, "record_id": record_id, "at": at, "by": by}
+    row |= {"kind": kind, "changes": dict(changes or {}), "comment": comment}
+    connection.execute(system.history.insert(), row)
 
 
 def read_history(

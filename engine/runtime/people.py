@@ -12,6 +12,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +31,9 @@ __all__ = ["USERNAME_PATTERN", "PeopleService", "Team", "User", "token_digest"]
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 TOKEN_BYTES = 32
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+"""How stale a token's `last_used_at` may get before a request writes it again: writing it
+on every API request would make every read a write."""
 
 
 def token_digest(token: str) -> str:
@@ -53,6 +57,16 @@ class PeopleService:
         self.clock = clock
         self.password_iterations = password_iterations
         self.rows = Directory(system)
+        # Built once: every API request runs them (see `actor_for_token`).
+        tokens = system.tokens
+        self._token_query = sa.select(tokens.c.id, tokens.c.username, tokens.c.last_used_at).where(
+            tokens.c.token_hash == sa.bindparam("digest"), tokens.c.revoked_at.is_(None)
+        )
+        self._touch_token = (
+            tokens.update()
+            .where(tokens.c.id == sa.bindparam("token_id"))
+            .values(last_used_at=sa.bindparam("now"))
+        )
 
     # -- users ------------------------------------------------------------------------------
 
@@ -314,21 +328,19 @@ class PeopleService:
 
     def actor_for_token(self, token: str, app: str) -> Actor | None:
         """The actor a bearer token stands for (None when unknown, revoked or the user is
-        inactive); notes when the token was last used."""
-        tokens = self.system.tokens
-        digest = token_digest(token)
+        inactive); notes when the token was last used (at most every TOKEN_TOUCH_INTERVAL)."""
         with self.db.begin() as connection:
-            row = connection.execute(
-                sa.select(tokens.c.id, tokens.c.username).where(
-                    tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None)
-                )
-            ).first()
-            if row is None or not self.user_exists(connection, row.username):
+            row = connection.execute(self._token_query, {"digest": token_digest(token)}).first()
+            if row is None:
                 return None
-            connection.execute(
-                tokens.update().where(tokens.c.id == row.id).values(last_used_at=self.clock.now())
-            )
-            return self._actor(connection, row.username, app)
+            try:
+                actor = self._actor(connection, row.username, app)
+            except NotFound:  # the user is gone or inactive
+                return None
+            now = self.clock.now()
+            if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+                connection.execute(self._touch_token, {"token_id": row.id, "now": now})
+            return actor
 
     def revoke_token(self, token: str) -> bool:
         """Revoke a token; False when it was unknown or already revoked."""

@@ -120,10 +120,11 @@ def prepare_values(
     )
     read_filter = None if options.trusted else _read_filter(job)
     checker = ReferenceChecker(
-        connection, runtime.app, runtime.tables, actor, read_filter, record_id, entity
-    )
+        connection, runtime.app, runtime.tables, runtime.store, actor, read_filter, record_id,
+        entity,
+    )  # fmt: skip
     checker.check(fields, values, changed, job.problems)
-    check_unique(connection, job.compiled, values, changed, record_id, job.problems)
+    check_unique(connection, runtime.store, job.compiled, values, changed, record_id, job.problems)
     job.problems.raise_if_any(runtime.locale_of(actor.locale))
     return Prepared(values, changed)
 
@@ -158,7 +159,11 @@ def _start(job: _Job, parsed: Mapping[str, Any]) -> tuple[dict[str, Any], Mappin
             baseline[name] = [] if field.spec.type in _LIST_TYPES else None
     workflow = job.compiled.spec.workflow
     if workflow is not None:
-        values[workflow.field] = baseline[workflow.field] = workflow.initial_state
+        baseline[workflow.field] = workflow.initial_state
+        # Trusted callers with `allow_state` (importers, seed data) may start a record in
+        # any state; everyone else's record starts in the initial one.
+        if not job.options.allow_state or parsed.get(workflow.field) is None:
+            values[workflow.field] = workflow.initial_state
     return values, baseline
 
 

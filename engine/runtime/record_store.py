@@ -41,6 +41,17 @@ class RecordStore:
     def __init__(self, app: AppSpec, tables: AppTables) -> None:
         self.app = app
         self.tables = tables
+        # Statements built once per entity and run with parameters: building one per call
+        # (coercion, cache-key generation) cost more than executing it.
+        self._by_id: dict[tuple[str, bool | None], sa.Select[Any]] = {}
+        self._inserts: dict[str, sa.Insert] = {}
+        self._live_ids: dict[str, sa.Select[Any]] = {}
+        self._unique: dict[tuple[str, tuple[str, ...], bool], sa.Select[Any]] = {}
+        users = tables.system.users
+        self.active_user_query = sa.select(users.c.id).where(
+            users.c.username == sa.bindparam("username"), users.c.active
+        )
+        """The id of the active user `:username` (no row: none such)."""
 
     def entity(self, name: str) -> EntityTables:
         """An entity's tables."""
@@ -58,15 +69,49 @@ class RecordStore:
         deleted: bool | None = False,
     ) -> RowMapping | None:
         """The record's row; `deleted` False: live only, True: deleted only, None: either."""
-        table = self.entity(entity).table
-        query = sa.select(table).where(table.c.id == record_id)
-        if deleted is not None:
-            gone = table.c.deleted_at.is_not(None)
-            query = query.where(gone if deleted else table.c.deleted_at.is_(None))
+        query = self._select_by_id(entity, deleted)
         if where is not None:
             query = query.where(where)
-        row = connection.execute(query).first()
+        row = connection.execute(query, {"record_id": record_id}).first()
         return row._mapping if row is not None else None
+
+    def _select_by_id(self, entity: str, deleted: bool | None) -> sa.Select[Any]:
+        query = self._by_id.get((entity, deleted))
+        if query is None:
+            table = self.entity(entity).table
+            query = sa.select(table).where(table.c.id == sa.bindparam("record_id"))
+            if deleted is not None:
+                gone = table.c.deleted_at.is_not(None)
+                query = query.where(gone if deleted else table.c.deleted_at.is_(None))
+            self._by_id[(entity, deleted)] = query
+        return query
+
+    def live_id_query(self, entity: str) -> sa.Select[Any]:
+        """The id of the live record `:record_id` of `entity` (a statement built once)."""
+        query = self._live_ids.get(entity)
+        if query is None:
+            table = self.entity(entity).table
+            query = sa.select(table.c.id).where(
+                table.c.id == sa.bindparam("record_id"), table.c.deleted_at.is_(None)
+            )
+            self._live_ids[entity] = query
+        return query
+
+    def unique_query(self, entity: str, key: tuple[str, ...], *, excluding: bool) -> sa.Select[Any]:
+        """A live record of `entity` whose `key` columns equal the parameters `:key_0`,
+        `:key_1`, … (and, `excluding`, whose id is not `:self_id`); built once per key."""
+        query = self._unique.get((entity, key, excluding))
+        if query is None:
+            table = self.entity(entity).table
+            query = sa.select(table.c.id).where(
+                table.c.deleted_at.is_(None),
+                *(table.c[n] == sa.bindparam(f"key_{i}") for i, n in enumerate(key)),
+            )
+            if excluding:
+                query = query.where(table.c.id != sa.bindparam("self_id"))
+            query = query.limit(1)
+            self._unique[(entity, key, excluding)] = query
+        return query
 
     def column_values(self, entity: str, row: Mapping[Any, Any]) -> dict[str, Any]:
         """The field values held in the record's own columns (plus its system columns)."""
@@ -173,8 +218,10 @@ class RecordStore:
         """Insert the record's row (column fields and stamps); returns its id."""
         tables = self.entity(entity)
         row = {**self._columns(tables, values), **stamps}
-        result = connection.execute(tables.table.insert().values(row))
-        return inserted_id(result)
+        statement = self._inserts.get(entity)
+        if statement is None:
+            statement = self._inserts[entity] = tables.table.insert()
+        return inserted_id(connection.execute(statement, row))
 
     def update(
         self,

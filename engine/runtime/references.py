@@ -14,12 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, True_
 
 from engine.runtime.actor import Actor
 from engine.runtime.compiled_entity import CompiledFields
 from engine.runtime.messages import Message
 from engine.runtime.problems import Problems
+from engine.runtime.record_store import RecordStore
 from engine.spec.model import AppSpec
 from engine.storage.tables import AppTables
 
@@ -36,6 +37,7 @@ class ReferenceChecker:
     connection: Connection
     app: AppSpec
     tables: AppTables
+    store: RecordStore
     actor: Actor
     read_filter: ReadFilter
     record_id: int | None
@@ -73,9 +75,8 @@ class ReferenceChecker:
                     self.check(field.rows, row, list(row), problems, f"{key}.{index}.")
 
     def _user(self, username: str) -> bool:
-        users = self.tables.system.users
-        query = sa.select(users.c.id).where(users.c.username == username, users.c.active)
-        return self.connection.execute(query).first() is not None
+        query = self.store.active_user_query
+        return self.connection.execute(query, {"username": username}).first() is not None
 
     def _team(self, team_id: int) -> bool:
         teams = self.tables.system.teams
@@ -85,11 +86,13 @@ class ReferenceChecker:
         )
 
     def _record(self, entity: str, record_id: int) -> bool:
-        table = self.tables.entity(entity)
-        query = sa.select(table.c.id).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        query = self.store.live_id_query(entity)
         if self.read_filter is not None:
-            query = query.where(self.read_filter(entity))
-        return self.connection.execute(query).first() is not None
+            visible = self.read_filter(entity)
+            # An unrestricted scope adds nothing: keep the pre-built (cached) statement.
+            if not isinstance(visible, True_):
+                query = query.where(visible)
+        return self.connection.execute(query, {"record_id": record_id}).first() is not None
 
     def _files(
         self, field: str, ids: list[int], multiple: bool, problems: Problems, key: str

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from engine.runtime.compiled_entity import CompiledEntity
 from engine.runtime.messages import Message
 from engine.runtime.problems import Problems
+from engine.runtime.record_store import RecordStore
 from engine.storage.naming import index_name
 
 __all__ = ["check_unique", "unique_key_of"]
@@ -24,6 +24,7 @@ __all__ = ["check_unique", "unique_key_of"]
 
 def check_unique(
     connection: Connection,
+    store: RecordStore,
     compiled: CompiledEntity,
     values: Mapping[str, Any],
     changed: Collection[str],
@@ -32,20 +33,17 @@ def check_unique(
 ) -> None:
     """A problem on the first field of every unique key whose values another live record
     already has (keys with an empty part are not checked, as in the database)."""
-    table = compiled.tables.table
     for key in compiled.unique_keys:
         if not set(key) & set(changed):
             continue
-        parts = [values.get(name) for name in key]
-        if any(part is None for part in parts):
+        params = {f"key_{i}": values.get(name) for i, name in enumerate(key)}
+        if any(part is None for part in params.values()):
             continue
-        query = sa.select(table.c.id).where(
-            table.c.deleted_at.is_(None),
-            *(table.c[n] == v for n, v in zip(key, parts, strict=True)),
-        )
-        if record_id is not None:
-            query = query.where(table.c.id != record_id)
-        if connection.execute(query.limit(1)).first() is not None:
+        excluding = record_id is not None
+        query = store.unique_query(compiled.name, key, excluding=excluding)
+        if excluding:
+            params["self_id"] = record_id
+        if connection.execute(query, params).first() is not None:
             problems.add(key[0], Message("unique", {"entity": compiled.spec.label}))
 
 

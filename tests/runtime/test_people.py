@@ -35,6 +35,26 @@ def test_users_are_created_listed_and_changed(shop: Engine) -> None:
         people.update_user("nobody", name="x")
 
 
+def test_token_use_is_noted_at_most_every_five_minutes(shop: Engine, clock: FixedClock) -> None:
+    people = shop.people
+    token = people.create_token("ann")
+    tokens = shop.tables.system.tokens
+
+    def last_used() -> object:
+        with shop.db.begin() as connection:
+            return connection.scalar(sa.select(tokens.c.last_used_at))
+
+    first = clock.now()
+    assert people.actor_for_token(token, "shop") is not None
+    assert last_used() == first
+    clock.advance(timedelta(minutes=4, seconds=59))
+    assert people.actor_for_token(token, "shop") is not None
+    assert last_used() == first
+    clock.advance(timedelta(seconds=1))
+    assert people.actor_for_token(token, "shop") is not None
+    assert last_used() == first + timedelta(minutes=5)
+
+
 def test_passwords_are_hashed_and_verified(shop: Engine) -> None:
     people = shop.people
     people.create_user("dee", password="s3cret")

@@ -104,6 +104,35 @@ def test_the_state_field_changes_only_through_actions(shop: Engine) -> None:
     assert list(created.value.fields) == ["status"]
 
 
+def test_trusted_creates_with_allow_state_start_in_the_given_state(shop: Engine) -> None:
+    from engine.runtime.actor import Actor
+    from engine.runtime.records import WriteOptions
+
+    system = Actor.system(locale="en")
+    importer = WriteOptions(trusted=True, allow_state=True, comment="import")
+    with shop.db.begin() as connection:
+        closed = shop.records.create_in(
+            connection, system, "order", {"title": "Old", "status": "closed"}, options=importer
+        )
+        plain = shop.records.create_in(
+            connection, system, "order", {"title": "New"}, options=importer
+        )
+    assert closed["status"] == "closed" and plain["status"] == "open"
+    assert shop.records.get(system, "order", closed.id) == closed
+    entry = shop.records.history(system, "order", closed.id)[0]
+    assert entry.changes["status"] == [None, "closed"] and entry.comment == "import"
+    trusted_only = WriteOptions(trusted=True)
+    with pytest.raises(ValidationFailed) as caught, shop.db.begin() as connection:
+        shop.records.create_in(
+            connection,
+            system,
+            "order",
+            {"title": "Later", "status": "closed"},
+            options=trusted_only,
+        )
+    assert list(caught.value.fields) == ["status"]
+
+
 def test_computed_readonly_and_read_only_fields_are_refused(shop: Engine) -> None:
     ann, bob = act(shop, "ann"), act(shop, "bob")
     with pytest.raises(ValidationFailed) as caught:
