@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bench import bench_api, bench_check
+from bench import bench_api, bench_check, bench_list
 
 
 def main() -> None:
     """Run all benchmark modules in turn."""
-    for module in (bench_check, bench_api):
+    for module in (bench_check, bench_api, bench_list):
         module.run()
 
 

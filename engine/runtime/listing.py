@@ -6,6 +6,10 @@ order is total and stable; the next page starts after the last row's keys
 (`(k1, …, id) > (v1, …, last id)` in that order) — never OFFSET, so page 1,000 costs what
 page 1 does. A cursor is base64 of JSON holding the sort it was made for and the last
 row's keys; it is refused (BadRequest) with any other sort.
+
+Whole-number literals (from a filter or a cursor) are bound as 64-bit integers when they do
+not fit 32 bits: PostgreSQL's `id`, link and team columns are int4, and a literal bound with
+the column's type would be cast to int4 and overflow (a 500) instead of simply comparing.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from engine.errors import BadRequest
 from engine.expr import CheckedExpr, line_col
@@ -36,11 +41,16 @@ __all__ = [
     "encode_cursor",
     "expression_problems",
     "keyset_after",
+    "keyset_floor",
+    "null_tail",
     "order_by",
     "parse_sort",
+    "wide_integers",
 ]
 
 MAX_LIMIT = 500
+INT32 = 2**31
+INT64 = 2**63
 SYSTEM_SORT_KEYS: Mapping[str, str] = {
     "id": "integer",
     "version": "integer",
@@ -134,6 +144,29 @@ def keyset_after(
     return sa.or_(*alternatives)
 
 
+def keyset_floor(
+    table: sa.FromClause, keys: Sequence[SortKey], values: Sequence[Any], last_id: int
+) -> ColumnElement[bool] | None:
+    """A range on the first key that the rows after the cursor's non-NULL first key meet,
+    so the database seeks its index instead of scanning from the start: `(k1, id) >
+    (v, last id)` for one ascending key (exact, ties included), else `k1 >= v` (`<=`
+    descending). None when the first key is NULL or `id`. It leaves out the rows whose first
+    key is NULL (they sort last): `null_tail` lists those."""
+    if not keys or values[0] is None or keys[0].field == "id":
+        return None
+    column = table.c[keys[0].field]
+    if len(keys) == 1 and not keys[0].descending:
+        return sa.tuple_(column, table.c.id) > (values[0], last_id)
+    bound = column <= values[0] if keys[0].descending else column >= values[0]
+    return cast(ColumnElement[bool], bound)
+
+
+def null_tail(table: sa.FromClause, keys: Sequence[SortKey]) -> ColumnElement[bool] | None:
+    """The rows left out by `keyset_floor`: first key NULL; None when it cannot be NULL."""
+    column = table.c[keys[0].field]
+    return column.is_(None) if getattr(column, "nullable", True) else None
+
+
 def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any], last_id: int) -> str:
     """The opaque cursor after a row."""
     data = {"s": [k.text for k in keys], "v": [_plain(v) for v in values], "i": last_id}
@@ -149,7 +182,7 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> tuple[list[Any], int]
         data = json.loads(raw)
         written = [str(s) for s in data["s"]]
         values = list(data["v"])
-        last_id = int(data["i"])
+        last_id = _bounded(data["i"])
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
         raise BadRequest("the cursor is not valid: ask for the first page again") from error
     if written != [k.text for k in keys] or len(values) != len(keys):
@@ -173,13 +206,36 @@ def _read(kind: str, value: Any) -> Any:
         return None
     readers: Mapping[str, Any] = {
         "decimal": lambda v: Decimal(str(v)),
-        "integer": int,
+        "integer": _bounded,
         "date": date.fromisoformat,
         "datetime": datetime.fromisoformat,
         "boolean": bool,
     }
     reader = readers.get(kind, str)
     return reader(value)
+
+
+def _bounded(value: Any) -> int:
+    """A whole number a 64-bit column can hold (a forged cursor may hold any other)."""
+    number = int(value)
+    if not -INT64 <= number < INT64:
+        raise ValueError(f"{number} does not fit 64 bits")
+    return number
+
+
+def wide_integers(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The clause with its integer literals beyond 32 bits bound as BIGINT (see above)."""
+
+    def widen(element: visitors.ExternallyTraversible) -> sa.ClauseElement | None:
+        if not isinstance(element, BindParameter) or not isinstance(element.type, sa.Integer):
+            return None
+        value = element.value
+        if isinstance(value, bool) or not isinstance(value, int) or -INT32 <= value < INT32:
+            return None
+        return sa.literal(value, sa.BigInteger)
+
+    widened = visitors.replacement_traverse(clause, {}, widen)  # type: ignore[call-overload]
+    return cast(ColumnElement[bool], widened)
 
 
 def expression_problems(checked: CheckedExpr) -> str:

@@ -8,6 +8,10 @@ users (usernames), `date`, aware `datetime`, `bool`, a list of strings for multi
 list of row dicts for a subform, a list of file ids (input) or file dicts (output) for an
 attachment. A value that cannot be read raises `InvalidInput` with a message that names the
 expected form; nothing is rounded or cut silently.
+
+Record, team and file ids are bounded to 1 … `MAX_ID` here, at the edge: id columns are
+32-bit on PostgreSQL (int4) and 64-bit on SQLite, and a larger id must read as "there is no
+such record" (a field error) rather than reach the database as an overflow.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from engine.runtime.messages import Message
 from engine.spec.model import FieldSpec
 from engine.storage.currency import minor_digits
 
-__all__ = ["InputContext", "InvalidInput", "is_blank", "parse_input", "to_json"]
+__all__ = ["MAX_ID", "InputContext", "InvalidInput", "is_blank", "parse_input", "to_json"]
+
+MAX_ID = 2**31 - 1  # the largest id an int4 column (PostgreSQL) holds
 
 NUMBER_DIGITS = 18
 PERCENT_PLACES = 6
@@ -230,18 +236,26 @@ def _key(raw: Any) -> int | None:
     return None
 
 
+def _in_range(key: int, missing: Message) -> int:
+    """`key` when some row could have it; else the message a missing row gets."""
+    if not 1 <= key <= MAX_ID:
+        raise InvalidInput(missing)
+    return key
+
+
 def _team(field: FieldSpec, raw: Any, _: InputContext) -> int:
     key = _key(raw)
     if key is None:
         raise InvalidInput(Message("expected_team"))
-    return key
+    return _in_range(key, Message("unknown_team", {"value": key}))
 
 
 def _link(field: FieldSpec, raw: Any, _: InputContext) -> int:
+    entity = field.link_target or ""
     key = _key(raw)
     if key is None:
-        raise InvalidInput(Message("expected_link", {"entity": field.link_target or ""}))
-    return key
+        raise InvalidInput(Message("expected_link", {"entity": entity}))
+    return _in_range(key, Message("unknown_link", {"entity": entity, "value": key}))
 
 
 def _files(field: FieldSpec, raw: Any, _: InputContext) -> list[int]:
@@ -249,7 +263,10 @@ def _files(field: FieldSpec, raw: Any, _: InputContext) -> list[int]:
     keys = [_key(item) for item in items]
     if any(key is None for key in keys):
         raise InvalidInput(Message("expected_files"))
-    return list(dict.fromkeys(key for key in keys if key is not None))
+    found = [key for key in keys if key is not None]
+    for key in found:
+        _in_range(key, Message("unknown_file", {"value": key}))
+    return list(dict.fromkeys(found))
 
 
 _READERS = {

@@ -164,3 +164,30 @@ def test_cursor_round_trip() -> None:
     assert decode_cursor(cursor, keys) == ([Decimal("12.30"), None], 41)
     with pytest.raises(BadRequest):
         decode_cursor(encode_cursor(keys, ["x", date(2026, 1, 1)], 1), keys)
+
+
+def test_numbers_beyond_a_column_never_reach_the_database_as_overflows(stocked: Engine) -> None:
+    root = act(stocked, "root")
+    # Within 64 bits a number compares exactly, even with a 32-bit column (PostgreSQL's
+    # `team`, links and ids are int4): nothing equals it, everything is below it.
+    assert titles(stocked, root, filter="team == 9999999999") == []
+    assert titles(stocked, root, filter="supplier == 9999999999") == []
+    assert titles(stocked, root, filter="quantity > 9999999999 or id == 9999999999") == []
+    assert len(titles(stocked, root, filter="id < 9999999999 and quantity > -9999999999")) == 5
+    # Beyond 64 bits the expression language reads a decimal: still compared exactly.
+    assert titles(stocked, root, filter="id == 99999999999999999999") == []
+    assert titles(stocked, root, filter="quantity < -99999999999999999999") == []
+    assert len(titles(stocked, root, filter="id < 99999999999999999999")) == 7
+
+
+def test_forged_cursors_with_huge_numbers_are_refused(stocked: Engine) -> None:
+    root = act(stocked, "root")
+    keys = (SortKey("quantity", False, "integer"),)
+    after_huge = encode_cursor(keys, [9999999999], 2**40)
+    # Beyond every quantity come the rows without one (NULLs last).
+    assert titles(stocked, root, sort=["quantity"], cursor=after_huge) == ["Banana", "Grape"]
+    for values, last_id in (([2**70], 1), ([1], 2**70)):
+        with pytest.raises(BadRequest, match="the cursor is not valid"):
+            stocked.records.list(
+                root, "order", sort=["quantity"], cursor=encode_cursor(keys, values, last_id)
+            )

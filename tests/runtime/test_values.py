@@ -147,3 +147,22 @@ def test_to_json_keeps_numbers_exact() -> None:
     assert to_json(None, date(2026, 3, 2)) == "2026-03-02"
     assert to_json(None, datetime(2026, 3, 2, 1, tzinfo=UTC)) == "2026-03-02T01:00:00+00:00"
     assert to_json(None, [{"qty": 2, "price": Decimal("1.50")}]) == [{"qty": 2, "price": 1.5}]
+
+
+@pytest.mark.parametrize("raw", [2**31, "2147483648", 2**70, {"id": 2**63}, 0, -5])
+def test_ids_no_row_can_have_are_field_errors_not_overflows(raw: Any) -> None:
+    key = raw["id"] if isinstance(raw, dict) else int(raw)
+    assert error_text("link", raw, to="customer") == f"There is no customer with id {key}."
+    assert error_text("link", raw, "zh", to="customer") == f"编号为 {key} 的customer不存在。"
+    assert error_text("team", raw) == f"There is no team with id {key}."
+    assert error_text("team", raw, "zh") == f"编号为 {key} 的团队不存在。"
+    assert error_text("attachment", [1, raw]) == (
+        f"There is no uploaded file with id {key} for this field."
+    )
+    assert error_text("attachment", raw, "zh") == f"此字段没有编号为 {key} 的已上传文件。"
+
+
+def test_the_largest_int4_id_is_still_an_id() -> None:
+    assert parse_input(field("link", to="customer"), 2**31 - 1, SHANGHAI) == 2**31 - 1
+    assert parse_input(field("team"), "2147483647", SHANGHAI) == 2**31 - 1
+    assert parse_input(field("attachment"), [1, 2**31 - 1], SHANGHAI) == [1, 2**31 - 1]

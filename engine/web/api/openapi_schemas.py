@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.runtime.values import MAX_ID
 from engine.spec.model import EntitySpec, FieldSpec
 from engine.spec.registry import Registry
 
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 Schema = dict[str, Any]
-MAX_ID = 2**31 - 1  # link and team columns are 32-bit integers on PostgreSQL
 COMPUTED_TYPES = frozenset({"formula", "rollup", "sequence", "state"})
 _ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _BY_KIND: Mapping[str, Schema] = {

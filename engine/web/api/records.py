@@ -12,18 +12,17 @@ from typing import Any
 
 from flask import Response, request, url_for
 
-from engine.errors import ValidationFailed
 from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.history import HistoryEntry
 from engine.runtime.record import Record
+from engine.runtime.values import MAX_ID
 from engine.spec.model import EntitySpec
 from engine.web.api.blueprint import APP_CONVERTER, bp
 from engine.web.api.encoding import json_response, read_json_object, record_payload
 from engine.web.api.errors import ApiError
 from engine.web.api.identity import current_actor
 from engine.web.api.listing import list_arguments
-from engine.web.api.openapi_schemas import MAX_ID
 from engine.web.state import web_state
 
 __all__ = ["SYSTEM_KEYS", "VERSION_KEY"]
@@ -32,7 +31,6 @@ VERSION_KEY = "_version"
 SYSTEM_KEYS = frozenset(
     {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "deleted_at"}
 )
-_ID_TYPES = frozenset({"link", "team", "attachment"})
 COLLECTION = f"/<{APP_CONVERTER}:app>/<entity>"
 RECORD = f"{COLLECTION}/<int:record_id>"
 
@@ -56,29 +54,8 @@ def _values(spec: EntitySpec, body: dict[str, Any] | None) -> dict[str, Any]:
     """The field values of a body; the stamps a client may send back are left out."""
     if body is None:
         raise ApiError(400, "send the values as a JSON object (Content-Type: application/json)")
-    values = {key: value for key, value in body.items() if key not in SYSTEM_KEYS | {VERSION_KEY}}
-    _check_ids(spec, values)
-    return values
-
-
-def _check_ids(spec: EntitySpec, values: dict[str, Any]) -> None:
-    """422 for link/team ids no record can have: ids are 32-bit on PostgreSQL, and an id
-    beyond a column's range must not reach the database as an overflow."""
-    problems: dict[str, list[str]] = {}
-    for name, value in values.items():
-        field = spec.fields.get(name)
-        if field is None or field.type not in _ID_TYPES:
-            continue
-        items = value if isinstance(value, list) else [value]
-        if any(_out_of_range(item) for item in items):
-            problems[name] = [f"an id must be a whole number from 1 to {MAX_ID}"]
-    if problems:
-        raise ValidationFailed(problems)
-
-
-def _out_of_range(item: Any) -> bool:
-    key = item.get("id") if isinstance(item, dict) else item
-    return isinstance(key, int) and not isinstance(key, bool) and not 1 <= key <= MAX_ID
+    # Ids beyond any column (and other unreadable values) are field errors of the service.
+    return {key: value for key, value in body.items() if key not in SYSTEM_KEYS | {VERSION_KEY}}
 
 
 def _record_response(spec: EntitySpec, record: Record, status: int = 200) -> Response:
