@@ -2,9 +2,10 @@
 
 The codes are collected the way each range is declared: R and W codes in the `CODES` table of
 `engine.spec.codes`, X codes in the `CODES` table of `engine.expr.problems`, S codes in the
-module docstring of `engine.spec.schema_check`, and Y and P codes as the string literals
-the loader, the folder reader and the plugin modules emit. Every row's example must exist: a
-case of the broken-app corpus that expects the code, or a test file that mentions it.
+module docstring of `engine.spec.schema_check` (the checks made beside the schema — key
+rules, regular expressions, time zones — use only those), and Y and P codes as the string
+literals the loader, the folder reader and the plugin modules emit. Every row's example must
+exist: a case of the broken-app corpus that expects the code, or a test file that mentions it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def test_every_engine_code_is_documented() -> None:
 def test_every_documented_code_exists() -> None:
     stale = sorted(set(documented()) - engine_codes())
     assert not stale, f"docs/diagnostics.md lists codes the engine does not define: {stale}"
+
+
+def test_s_codes_emitted_beside_the_schema_are_declared_with_it() -> None:
+    # key rules, regular expressions and time zones are checked after the schema, with its
+    # codes: each such code must be one the schema phase declares
+    declared = set(re.findall(r"\b(S\d{3})\b", engine.spec.schema_check.__doc__ or ""))
+    emitted = {
+        code
+        for source in sorted((ENGINE / "spec").glob("*.py"))
+        for code in QUOTED_CODE.findall(source.read_text(encoding="utf-8"))
+        if code[0] == "S"
+    }
+    assert emitted and emitted <= declared, sorted(emitted - declared)
 
 
 def test_the_listed_codes_are_found_where_they_are_emitted() -> None:

@@ -22,6 +22,7 @@ from engine.expr.nodes import Node
 from engine.expr.parser import ParsedExpr, parse_expression
 from engine.expr.problems import CODES, ExpressionError, ExprProblem, line_col
 from engine.expr.scope import (
+    MemberWords,
     Scope,
     Symbol,
     record_symbol,
@@ -30,10 +31,12 @@ from engine.expr.scope import (
     user_members,
     user_symbol,
 )
-from engine.expr.types import TypeKind, ValueType
+from engine.expr.types import TypeKind, ValueType, value_phrase
+from engine.expr.unary_tests import CELL_FORMS, UnaryTest, literal_type, parse_unary_test
 
 __all__ = [
     "BUILTIN_FUNCTIONS",
+    "CELL_FORMS",
     "CODES",
     "CheckedExpr",
     "Env",
@@ -43,11 +46,13 @@ __all__ = [
     "ExpressionError",
     "FunctionType",
     "MappingEnv",
+    "MemberWords",
     "Node",
     "ParsedExpr",
     "Scope",
     "Symbol",
     "TypeKind",
+    "UnaryTest",
     "ValueType",
     "builtin_registry",
     "check_expression",
@@ -56,10 +61,13 @@ __all__ = [
     "evaluate_condition",
     "function_registry",
     "line_col",
+    "literal_type",
     "parse_expression",
+    "parse_unary_test",
     "record_symbol",
     "team_members",
     "team_symbol",
     "user_members",
     "user_symbol",
+    "value_phrase",
 ]

@@ -7,10 +7,12 @@ Feb 28/29), as PostgreSQL does; weeks start on a configurable weekday (0 = Monda
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+import re
 from datetime import date, timedelta
 
 __all__ = [
     "add_months",
+    "date_problem",
     "days_between",
     "end_of_period",
     "quarter_of",
@@ -18,6 +20,23 @@ __all__ = [
 ]
 
 PERIODS = ("week", "month", "quarter", "year")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def date_problem(written: str) -> str | None:
+    """Why `written` is not a date ('YYYY-MM-DD' that exists); None when it is one."""
+    if not _ISO_DATE.match(written):
+        return f"'{written}' is not a date (write it as 'YYYY-MM-DD')"
+    year, month, day = (int(part) for part in written.split("-"))
+    if not 1 <= month <= 12:
+        return f"'{written}' is not a real date: there is no month {month}"
+    if year < 1:
+        return f"'{written}' is not a real date: there is no year 0"
+    days = _stdlib_calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        name = _stdlib_calendar.month_name[month]
+        return f"'{written}' is not a real date: {name} {year} has {days} days"
+    return None
 
 
 def add_months(day: date, months: int) -> date:

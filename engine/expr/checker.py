@@ -9,11 +9,13 @@ compared with a date is compared by its calendar day (the checker inserts `date(
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
 
+from engine.expr.calendar import date_problem
 from engine.expr.function_type import FunctionType
 from engine.expr.functions import BUILTIN_FUNCTIONS
 from engine.expr.nodes import (
@@ -36,7 +38,7 @@ from engine.expr.parser import parse_expression
 from engine.expr.problems import ExprProblem
 from engine.expr.resolver import Resolver
 from engine.expr.scope import Scope
-from engine.expr.types import TypeKind, ValueType, common_type
+from engine.expr.types import TypeKind, ValueType, common_type, value_phrase
 
 __all__ = ["CheckedExpr", "check_expression"]
 
@@ -71,7 +73,7 @@ def check_expression(
 ) -> CheckedExpr:
     """Parse and check `text`; `expect` is the required result type, `sql` demands a form
     usable as a database filter, `entity` names the scope in messages ("in deal")."""
-    parsed = parse_expression(text)
+    parsed = parse_expression(text, functions=functions.keys())
     empty: Mapping[str, FunctionType] = MappingProxyType({})
     if parsed.root is None:
         return CheckedExpr(text, None, ValueType.ANY, parsed.problems, (), empty)
@@ -87,12 +89,20 @@ def check_expression(
 
 
 def _article(value_type: ValueType) -> str:
+    """ "money", "text", "a user", "a true/false condition" — as a sentence says it."""
     if value_type.kind is TypeKind.BOOLEAN:
         return "a true/false condition"
-    if value_type.kind in (TypeKind.NULL, TypeKind.ANY):
-        return str(value_type)
-    text = str(value_type)
-    return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
+    return value_phrase(value_type)
+
+
+def _quoted_number_hint(written: Node, other: Node) -> str | None:
+    """ "write 100 without quotes" when a number in quotes meets a number."""
+    value = written.value if isinstance(written, Literal) else None
+    if not (isinstance(value, str) and other.type.is_numeric):
+        return None
+    if re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", value.strip()) is None:
+        return None
+    return f"write numbers without quotes: {value.strip()}, not '{value}'"
 
 
 class _Checker:
@@ -178,7 +188,8 @@ class _Checker:
         left, right = self._align_dates(left, right)
         problem = comparison_problem(node.op, left.type, right.type)
         if problem is not None:
-            self.rules.report("X106", problem[0], node.span, problem[1])
+            quoted = _quoted_number_hint(left, right) or _quoted_number_hint(right, left)
+            self.rules.report("X106", problem[0], node.span, problem[1] or quoted)
         return replace(node, type=ValueType.BOOLEAN, left=left, right=right)
 
     def _text(self, node: Node) -> str:
@@ -198,15 +209,11 @@ class _Checker:
     def _date_literal(self, node: Node, other: ValueType) -> Node:
         if not (isinstance(node, Literal) and isinstance(node.value, str) and other.is_temporal):
             return node
-        try:
-            day = date.fromisoformat(node.value)
-        except ValueError:
-            day = None
-        if day is None or len(node.value) != 10:
-            message = f"'{node.value}' is not a date (write it as 'YYYY-MM-DD')"
-            self.rules.report("X110", message, node.span)
+        problem = date_problem(node.value)
+        if problem is not None:
+            self.rules.report("X110", problem, node.span)
             return replace(node, type=ValueType.ANY)
-        return Literal(node.span, ValueType.DATE, day)
+        return Literal(node.span, ValueType.DATE, date.fromisoformat(node.value))
 
     def _date_argument(self, function: FunctionType, index: int, arg: Node) -> Node:
         """A text literal passed where only a date fits is read as a date."""
@@ -233,7 +240,8 @@ class _Checker:
         for option in options:
             problem = comparison_problem("==", item.type, option.type)
             if problem is not None:
-                self.rules.report("X106", problem[0], option.span, problem[1])
+                hint = problem[1] or _quoted_number_hint(option, item)
+                self.rules.report("X106", problem[0], option.span, hint)
         element = common_type([o.type for o in options]) or ValueType.ANY
         typed = replace(node.options, type=ValueType.list_of(element), items=tuple(options))
         return replace(node, item=item, options=typed)

@@ -103,10 +103,8 @@ def _identity_comparable(identity: ValueType, other: ValueType) -> bool:
 def comparison_problem(op: str, left: ValueType, right: ValueType) -> tuple[str, str | None] | None:
     """(message, hint) when `left op right` is not a valid comparison, else None."""
     if not _comparable(left, right):
-        hint = None
-        if TypeKind.TEXT in (left.kind, right.kind) and (left.is_numeric or right.is_numeric):
-            hint = "write numbers without quotes: amount > 100"
-        return f"cannot compare {left} with {right}", hint
+        # the checker adds "write numbers without quotes" when a quoted number was written
+        return f"cannot compare {left} with {right}", None
     if op in _ORDERED:
         for side in (left, right):
             if side.kind is TypeKind.BOOLEAN or side.kind in IDENTITY_KINDS:

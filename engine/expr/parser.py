@@ -13,6 +13,7 @@ import io
 import re
 import tokenize
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from engine.expr.nodes import Node
@@ -56,15 +57,36 @@ def _syntax_hint(text: str) -> str | None:
     return None
 
 
+# Python's syntax errors, said in the words of the expression language (first match wins).
+_SYNTAX_WORDS: tuple[tuple[str, str], ...] = (
+    ("Perhaps you forgot a comma", "two values stand next to each other with no operator"),
+    ("unterminated", "a text value is missing its closing quote"),
+    ("was never closed", "{bracket} is opened but never closed"),
+    ("unmatched", "{bracket} closes nothing: there is no matching opening bracket"),
+    ("leading zeros", "a number cannot start with 0 (write 7, not 07)"),
+    ("invalid decimal literal", "this is not a valid number"),
+    ("invalid digit", "this is not a valid number"),
+    ("expected 'else'", "'a if condition' needs an 'else': a if condition else b"),
+)
+_INCOMPLETE = "this is not a complete expression"
+
+
+def _syntax_message(python_message: str) -> str:
+    bracket = re.search(r"'(.)'", python_message)
+    for needle, words in _SYNTAX_WORDS:
+        if needle in python_message:
+            return words.format(bracket=f"'{bracket.group(1)}'" if bracket else "a bracket")
+    return _INCOMPLETE
+
+
 def _syntax_problem(text: str, error: SyntaxError, shift: int) -> ExprProblem:
-    message = (error.msg or "invalid syntax").split(". Maybe you meant")[0]
-    if "Perhaps you forgot a comma" in message:
-        message = "invalid syntax (two values next to each other without an operator)"
+    message = _syntax_message(error.msg or "")
     start = (error.offset - 1 + shift) if error.offset and error.offset > 0 else len(text)
     start = min(start, len(text))
     end = error.end_offset - 1 + shift if error.end_offset and error.end_offset > 0 else start
     end = max(start, min(end, len(text)))
-    return ExprProblem("X101", f"syntax error: {message}", start, end, _syntax_hint(text))
+    hint = _syntax_hint(text)
+    return ExprProblem("X101", message, start, end, None if hint == message else hint)
 
 
 def _comment_problems(source: str, shift: int) -> list[ExprProblem]:
@@ -117,13 +139,19 @@ def _parse_ast(text: str) -> tuple[ast.expr | None, str, int, list[ExprProblem]]
     return tree.body, source, shift, _comment_problems(source, shift)
 
 
-def parse_expression(text: str) -> ParsedExpr:
-    """Parse expression text into the IR; problems (X101, X102, X109, X110) never raise."""
+def parse_expression(
+    text: str, *, functions: Collection[str] | None = None, list_ok: bool = False
+) -> ParsedExpr:
+    """Parse expression text into the IR; problems (X101, X102, X109, X110) never raise.
+
+    `functions` are the names that may be called (hints name only real ones); `list_ok`
+    accepts a list literal as the whole text (a decision-table cell's `in [...]`).
+    """
     body, source, shift, problems = _parse_ast(text)
     if body is None:
         return ParsedExpr(text, None, tuple(problems))
-    converter = Converter(source, shift, MAX_DEPTH)
-    root = converter.convert(body)
+    converter = Converter(source, shift, MAX_DEPTH, functions)
+    root = converter.convert(body, list_ok=list_ok)
     problems.extend(converter.problems)
     if problems:
         return ParsedExpr(text, None, tuple(sorted(problems, key=lambda p: p.offset)))

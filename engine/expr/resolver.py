@@ -13,7 +13,7 @@ from engine.diagnostics import did_you_mean
 from engine.expr.function_type import FunctionType
 from engine.expr.nodes import Call, Node, Path, Span
 from engine.expr.problems import ExprProblem
-from engine.expr.scope import Scope, Symbol
+from engine.expr.scope import MemberWords, Scope, Symbol
 from engine.expr.types import TypeKind, ValueType
 
 __all__ = ["Resolver"]
@@ -88,20 +88,24 @@ class Resolver:
         table: Mapping[str, Symbol] = self.scope
         owner = self.entity
         symbol: Symbol | None = None
+        words: MemberWords | None = None
         through_list = False
         for index, part in enumerate(node.parts):
             if symbol is not None:
                 if symbol.members is None:
                     walked = ".".join(node.parts[:index])
                     message = f"'{walked}' is a {symbol.type} value and has no fields"
+                    if symbol.type.is_unknown:
+                        message = f"'{walked}' has no fields"
                     self.report("X103", message, (node.span[0], spans[index][1]))
                     return replace(node, type=ValueType.ANY)
                 through_list = through_list or symbol.type.kind is TypeKind.LIST
                 table = symbol.member_table()
                 owner = _owner_label(symbol)
+                words = symbol.member_words
             found = table.get(part)
             if found is None:
-                self._unknown_name(part, index, table, owner, spans[index])
+                self._unknown_name(part, index, table, owner, spans[index], words)
                 return replace(node, type=ValueType.ANY)
             symbol = found
         assert symbol is not None
@@ -113,9 +117,17 @@ class Resolver:
         return replace(node, type=result)
 
     def _unknown_name(
-        self, part: str, index: int, table: Mapping[str, Symbol], owner: str | None, span: Span
+        self,
+        part: str,
+        index: int,
+        table: Mapping[str, Symbol],
+        owner: str | None,
+        span: Span,
+        words: MemberWords | None = None,
     ) -> None:
-        if index == 0 and owner is None:
+        if words is not None:
+            message = f"unknown {words.noun} '{part}' {words.owner}"
+        elif index == 0 and owner is None:
             message = f"unknown name '{part}'"
         else:
             message = f"unknown field '{part}' in {owner}"

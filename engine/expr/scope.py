@@ -16,6 +16,7 @@ from types import MappingProxyType
 from engine.expr.types import ValueType
 
 __all__ = [
+    "MemberWords",
     "Members",
     "Scope",
     "Symbol",
@@ -31,13 +32,24 @@ Members = Callable[[], Mapping[str, "Symbol"]]
 
 
 @dataclass(frozen=True, slots=True)
+class MemberWords:
+    """How a message names a symbol's members when one is unknown: "unknown output 'x'
+    of decision table 'bonus_tiers'" (noun "output", owner "of decision table …")."""
+
+    noun: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
 class Symbol:
-    """A name in scope: its type, its members when it is a relation, and a description."""
+    """A name in scope: its type, its members when it is a relation, a description, and
+    how its members are named in messages (default: "field … in <entity>")."""
 
     name: str
     type: ValueType
     members: Members | None = None
     description: str = ""
+    member_words: MemberWords | None = None
 
     def member_table(self) -> Mapping[str, Symbol]:
         """The members reachable with `.name` (empty for plain values)."""

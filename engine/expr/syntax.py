@@ -8,6 +8,7 @@ construct that is not part of the language, telling the author what to write ins
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 
 from engine.expr.nodes import (
@@ -66,6 +67,8 @@ _OPERATOR_HINTS: dict[type[ast.operator], tuple[str, str | None]] = {
     ast.RShift: ("'>>' is not supported", None),
     ast.MatMult: ("'@' is not supported", None),
 }
+# Python string methods whose function here has another name.
+_METHOD_FUNCTIONS = {"strip": "trim"}
 _CONSTRUCTS: dict[type[ast.AST], tuple[str, str | None]] = {
     ast.Subscript: ("indexing with [...] is not supported", "use a field name or a function"),
     ast.Lambda: ("lambda is not supported", None),
@@ -88,10 +91,17 @@ _CONSTRUCTS: dict[type[ast.AST], tuple[str, str | None]] = {
 class Converter:
     """Converts one `ast` tree to IR, collecting problems instead of raising."""
 
-    def __init__(self, source: str, shift: int, max_depth: int) -> None:
+    def __init__(
+        self,
+        source: str,
+        shift: int,
+        max_depth: int,
+        functions: Collection[str] | None = None,
+    ) -> None:
         self.source = source
         self.shift = shift
         self.max_depth = max_depth
+        self.functions = functions
         self.problems: list[ExprProblem] = []
         self._depth = 0
         self._char_of_byte = self._byte_table(source)
@@ -221,11 +231,7 @@ class Converter:
 
     def _call(self, node: ast.Call) -> Node | None:
         if isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            start, end = self.span(node.func.value)
-            receiver = self.source[start - self.shift : end - self.shift]
-            hint = f"write {method}({receiver}) instead of {receiver}.{method}()"
-            self.problem("X102", "methods cannot be called", node, hint)
+            self.problem("X102", "methods cannot be called", node, self._method_hint(node))
             return None
         if not isinstance(node.func, ast.Name):
             self.problem("X102", "only named functions can be called", node)
@@ -241,6 +247,22 @@ class Converter:
         if len(converted) != len(args):
             return None
         return Call(self.span(node), ValueType.ANY, node.func.id, tuple(converted))
+
+    def _method_hint(self, node: ast.Call) -> str:
+        """`name.lower()` → write lower(name) (`strip` → trim); a method with no function of
+        its name is said so, never rewritten into a call that would fail too. Without the
+        function names (`functions` None) the call is rewritten as written."""
+        assert isinstance(node.func, ast.Attribute)
+        method = node.func.attr
+        function = _METHOD_FUNCTIONS.get(method, method)
+        written = [self._text(node.func.value), *(self._text(arg) for arg in node.args)]
+        if self.functions is not None and function not in self.functions:
+            return f"there is no function {method}(): see docs/expressions.md for the functions"
+        return f"write {function}({', '.join(written)}) instead of {self._text(node)}"
+
+    def _text(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.source[start - self.shift : end - self.shift]
 
     def _binop(self, node: ast.BinOp) -> Node | None:
         op = _ARITH.get(type(node.op))

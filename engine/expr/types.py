@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
-__all__ = ["IDENTITY_KINDS", "NUMERIC_KINDS", "TypeKind", "ValueType", "common_type"]
+__all__ = [
+    "IDENTITY_KINDS",
+    "NUMERIC_KINDS",
+    "TypeKind",
+    "ValueType",
+    "common_type",
+    "value_phrase",
+]
 
 
 class TypeKind(StrEnum):
@@ -164,3 +171,28 @@ def common_type(types: list[ValueType]) -> ValueType | None:
         elif result != other and not (result.kind is TypeKind.LIST and result.accepts(other)):
             return None
     return result
+
+
+_PHRASES: dict[TypeKind, str] = {
+    TypeKind.TEXT: "text",
+    TypeKind.NUMBER: "a number",
+    TypeKind.INTEGER: "an integer",
+    TypeKind.MONEY: "money",
+    TypeKind.PERCENT: "a percentage",
+    TypeKind.BOOLEAN: "true/false",
+    TypeKind.DATE: "a date",
+    TypeKind.DATETIME: "a date and time",
+    TypeKind.USER: "a user",
+    TypeKind.TEAM: "a team",
+    TypeKind.NULL: "None",
+    TypeKind.ANY: "any value",
+}
+
+
+def value_phrase(value_type: ValueType) -> str:
+    """How a sentence names a value of the type: "text", "money", "a user", "an integer"."""
+    if value_type.kind is TypeKind.RECORD:
+        return f"a link to {value_type.entity}"
+    if value_type.kind is TypeKind.LIST:
+        return f"a list of {value_type.element}"
+    return _PHRASES[value_type.kind]

@@ -69,7 +69,7 @@ from engine.spec.registry import (
     TriggerType,
 )
 from engine.spec.schema import build_schema
-from engine.spec.schema_check import validate_documents
+from engine.spec.schema_check import SchemaReport, check_documents, validate_documents
 from engine.spec.sourcemap import Position, SourceMap
 
 __all__ = [
@@ -115,6 +115,7 @@ __all__ = [
     "RoleSpec",
     "RollupSpec",
     "ScenarioSpec",
+    "SchemaReport",
     "ScopeKind",
     "ScopeSpec",
     "SectionSpec",
@@ -137,6 +138,7 @@ __all__ = [
     "build_app",
     "build_schema",
     "check_app",
+    "check_documents",
     "format_duration",
     "is_duration",
     "label_text",

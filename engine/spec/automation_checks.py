@@ -49,10 +49,12 @@ def workflow_action(
     """R116 when `entity` has no workflow, R106 when `name` is not one of its actions."""
     workflow = entity.workflow
     if workflow is None:
-        ctx.error("R116", f"entity '{entity.name}' has no workflow, so no action '{name}'", loc)
+        if not ctx.may_lack(entity.loc, "workflow"):
+            message = f"entity '{entity.name}' has no workflow, so no action '{name}'"
+            ctx.error("R116", message, loc)
         return None
     names = set(workflow.transitions) | set(STATELESS_ACTIONS)
-    if name not in names:
+    if name not in names and not ctx.may_lack(workflow.loc, "transitions"):
         ctx.unknown(
             "R106",
             "workflow action",
@@ -109,9 +111,9 @@ def _check_trigger_states(ctx: CheckContext, entity: EntitySpec, trigger: Trigge
         if raw is None:
             continue
         if entity.workflow is None:
-            ctx.error(
-                "R116", f"entity '{entity.name}' has no workflow, so no states", child_loc(loc, key)
-            )
+            if not ctx.may_lack(entity.loc, "workflow"):
+                message = f"entity '{entity.name}' has no workflow, so no states"
+                ctx.error("R116", message, child_loc(loc, key))
             continue
         names = raw if isinstance(raw, tuple) else (raw,)
         for index, name in enumerate(names):
@@ -179,7 +181,7 @@ def _check_lookup(ctx: CheckContext, action: ActionSpec) -> None:
             ctx.unknown("R107", "decision table", name, known, child_loc(action.loc, "table"))
         return
     for input_name in action.inputs:
-        if input_name not in table.input_names:
+        if table.inputs and input_name not in table.input_names:
             ctx.unknown(
                 "R108",
                 "input",

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from engine.expr import Scope, Symbol, ValueType
 from engine.spec.expression_checker import ExpressionChecker
-from engine.spec.expression_scopes import merge_scopes
+from engine.spec.expression_scopes import OPEN_SCOPE, merge_scopes
 from engine.spec.model import ActionSpec, AutomationSpec, EntitySpec
 
 __all__ = ["check_automation_expressions", "check_on_enter"]
@@ -21,13 +21,29 @@ _SQL_KEYS = ("where",)
 
 def check_automation_expressions(checker: ExpressionChecker) -> None:
     """Every automation, once per entity its triggers watch (once without a record when
-    none of them watches an entity)."""
+    none of them watches an entity). An entity that is unknown or failed to build gives the
+    open scope: what does not depend on it (syntax, functions) is still checked."""
     for automation in checker.ctx.app.automations.values():
-        entities: list[EntitySpec | None] = list(_watched(checker, automation))
-        if not entities and any(t.entity is not None for t in automation.triggers):
-            continue  # its entity is unknown (R102) or failed to build: nothing to check against
-        for entity in entities or [None]:
-            _check_automation(checker, automation, entity)
+        watched: list[str | None] = list(
+            dict.fromkeys(t.entity for t in automation.triggers if t.entity)
+        )
+        if not watched and _record_unknown(checker, automation):
+            _check_automation(checker, automation, None, open_record=True)
+            continue
+        for entity_name in watched or [None]:
+            _check_automation(checker, automation, entity_name)
+
+
+def _record_unknown(checker: ExpressionChecker, automation: AutomationSpec) -> bool:
+    """True when the schema left it open whether a record triggers the automation: no
+    trigger at all, or one whose type is unknown or that lacks the entity it needs."""
+    if not automation.triggers:
+        return True
+    for trigger in automation.triggers:
+        declared = checker.ctx.registry.trigger_types.get(trigger.type)
+        if declared is None or "entity" in declared.options_schema:
+            return True
+    return False
 
 
 def check_on_enter(
@@ -35,15 +51,6 @@ def check_on_enter(
 ) -> None:
     """The actions a workflow state runs when entered: the record is the entity's."""
     _check_actions(checker, tuple(actions), _base_scope(checker, entity, old=True), entity)
-
-
-def _watched(checker: ExpressionChecker, automation: AutomationSpec) -> list[EntitySpec]:
-    found: list[EntitySpec] = []
-    for trigger in automation.triggers:
-        entity = checker.ctx.app.entities.get(trigger.entity or "")
-        if entity is not None and entity not in found:
-            found.append(entity)
-    return found
 
 
 def _base_scope(checker: ExpressionChecker, entity: EntitySpec | None, *, old: bool) -> Scope:
@@ -59,16 +66,26 @@ def _base_scope(checker: ExpressionChecker, entity: EntitySpec | None, *, old: b
 
 
 def _check_automation(
-    checker: ExpressionChecker, automation: AutomationSpec, entity: EntitySpec | None
+    checker: ExpressionChecker,
+    automation: AutomationSpec,
+    entity_name: str | None,
+    *,
+    open_record: bool = False,
 ) -> None:
-    triggers = [t for t in automation.triggers if entity is None or t.entity == entity.name]
+    entity = checker.ctx.app.entities.get(entity_name or "")
+    triggers = [t for t in automation.triggers if t.entity == entity_name]
     old = any(t.watches_updates for t in triggers)
-    scope = _base_scope(checker, entity, old=old)
+    if open_record or (entity_name is not None and entity is None):
+        opened = {
+            RECORD: checker.scopes.record(RECORD, None),
+            OLD: checker.scopes.record(OLD, None),
+        }
+        scope = merge_scopes(OPEN_SCOPE, opened)
+    else:
+        scope = _base_scope(checker, entity, old=old)
     name = entity.name if entity is not None else None
     types = _types(checker, entity)
     for trigger in triggers:
-        if entity is None and trigger.entity is not None:
-            continue  # an unknown entity: reported by the reference checks
         for expr in trigger.expressions.values():
             checker.check(expr, scope, entity=name)
         for value in trigger.parameters.values():
@@ -96,6 +113,10 @@ def _check_actions(
     for action in actions:
         _check_action(checker, action, scope, record)
         alias = action.alias
+        if alias is None and checker.ctx.may_lack(action.loc, "as"):
+            # the name this action binds was misspelt or rejected: later names are unknown
+            scope = merge_scopes(OPEN_SCOPE, scope)
+            continue
         if alias is None or action.type == "for_each":
             continue
         if action.type == "lookup":
@@ -124,23 +145,27 @@ def _check_action(
     for value in action.parameters.values():
         checker.value(value, scope, entity=record_name)
     over_target = scope
-    if action.entity is not None and target is not None:
-        # bare names are the target's fields; the triggering record stays as `record.`
+    if action.entity is None and checker.ctx.may_lack(action.loc, "entity"):
+        # the action's entity was misspelt or rejected: its fields cannot be known
+        over_target = merge_scopes(OPEN_SCOPE, scope)
+    elif action.entity is not None:
+        # bare names are the target's fields (any name, when the target is unknown or
+        # unbuilt); the triggering record stays as `record.`
         own = checker.scopes.entity_scope(record) if record is not None else {}
         kept = {name: symbol for name, symbol in scope.items() if name not in own}
-        over_target = merge_scopes(checker.scopes.entity_scope(target), kept)
+        over_target = merge_scopes(checker.scopes.scope_of(action.entity), kept)
     for key, expr in action.expressions.items():
         sql = key in _SQL_KEYS
         expect = ValueType.BOOLEAN if sql else None
         entity_name = target.name if target is not None else None
-        if action.entity is not None and target is None:
-            continue  # the entity is unknown or unbuilt: its fields cannot be checked
         checker.check(expr, over_target, expect=expect, sql=sql, entity=entity_name)
     for approver in action.recipients:
         checker.check(approver.expr, scope, entity=record_name)
     if action.nested:
         inner = scope
-        if action.alias is not None:
+        if action.alias is None and checker.ctx.may_lack(action.loc, "as"):
+            inner = merge_scopes(OPEN_SCOPE, scope)
+        elif action.alias is not None:
             symbol = checker.scopes.record(action.alias, action.entity, "the current record")
             inner = merge_scopes(scope, {action.alias: symbol})
         for group in action.nested.values():

@@ -68,6 +68,7 @@ def build_entity(name: str, node: YamlNode, registry: Registry) -> EntitySpec:
     )
     if workflow is not None and workflow.field not in fields:
         fields[workflow.field] = _implicit_state_field(workflow)
+    unbuilt = frozenset(name for name, _ in node.child("fields").items()) - set(fields)
     return EntitySpec(
         name=name,
         label=node.label("label"),
@@ -84,6 +85,7 @@ def build_entity(name: str, node: YamlNode, registry: Registry) -> EntitySpec:
         forms=frozen_map({n: _form(n, item) for n, item in node.child("forms").items()}),
         views=frozen_map({n: _view(n, item) for n, item in node.child("views").items()}),
         loc=node.loc,
+        unbuilt_fields=unbuilt,
     )
 
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from engine.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from engine.spec.build import build_app
 from engine.spec.folder import load_app_folder
 from engine.spec.model import AppSpec
 from engine.spec.references import validate_app
 from engine.spec.registry import Registry
 from engine.spec.schema import build_schema
-from engine.spec.schema_check import validate_documents
+from engine.spec.schema_check import SchemaReport, check_documents
 
 __all__ = ["AppChecker", "CheckResult", "check_app", "schema_for"]
 
@@ -73,14 +73,32 @@ class AppChecker:
         diagnostics: list[Diagnostic] = list(self.registry_diagnostics)
         folder = load_app_folder(Path(app_dir))
         diagnostics.extend(folder.diagnostics)
-        schema_diagnostics = validate_documents(folder.documents, folder.sources, self.schema)
-        diagnostics.extend(schema_diagnostics)
-        app, build_diagnostics = build_app(folder, self.registry, schema_diagnostics)
+        report = check_documents(folder.documents, folder.sources, self.schema)
+        diagnostics.extend(_not_reported_by_loader(report, folder.diagnostics))
+        app, build_diagnostics = build_app(folder, self.registry, report.rejected)
         diagnostics.extend(build_diagnostics)
         if app is not None:
-            diagnostics.extend(validate_app(app, self.registry, folder.sources))
+            checked = validate_app(app, self.registry, folder.sources)
+            diagnostics.extend(_not_reported_before(checked, diagnostics))
         ordered = sort_diagnostics(diagnostics)
         return CheckResult(app=app, diagnostics=ordered, ok=not has_errors(ordered))
+
+
+def _not_reported_before(
+    checked: Sequence[Diagnostic], earlier: Sequence[Diagnostic]
+) -> list[Diagnostic]:
+    """The reference and expression diagnostics, without those at a node that reading or
+    the schema already reported as an error: one problem of a node is said once, by the
+    earliest phase (an approval without approvers is S101, not also R205)."""
+    seen = {(d.file, d.pointer) for d in earlier if d.severity is Severity.ERROR}
+    return [d for d in checked if (d.file, d.pointer) not in seen]
+
+
+def _not_reported_by_loader(report: SchemaReport, loaded: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The schema's diagnostics, without those at a node the loader already reported (a
+    recursive alias reads as nothing: "expected text, got nothing" would say it again)."""
+    seen = {(d.file, d.pointer) for d in loaded if d.pointer}
+    return [d for d in report.diagnostics if (d.file, d.pointer) not in seen]
 
 
 def check_app(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from engine.diagnostics import Diagnostic, Severity, did_you_mean
 from engine.spec.document import Loc, SourceIndex
 from engine.spec.model import SYSTEM_FIELDS, AppSpec, EntitySpec, FieldSpec
+from engine.spec.model_values import child_loc
 from engine.spec.registry import Registry
 from engine.spec.sourcemap import join_pointer
 
@@ -33,11 +34,19 @@ class CheckContext:
         hint: str | None = None,
         key: bool = False,
         offset: int | None = None,
+        related: tuple[str, ...] = (),
     ) -> None:
         """Report an error at `loc` (its key with key=True, a character with `offset`)."""
         self.diagnostics.append(
-            self.sources.diagnostic(code, message, loc, hint=hint, key=key, offset=offset)
+            self.sources.diagnostic(
+                code, message, loc, hint=hint, key=key, offset=offset, related=related
+            )
         )
+
+    def place(self, loc: Loc) -> str:
+        """`file:line:col` of `loc`, for a `see:` line."""
+        position = self.sources.position(loc)
+        return f"{loc.file}:{position.line}:{position.col}" if position else loc.file
 
     def warn(
         self, code: str, message: str, loc: Loc, *, hint: str | None = None, key: bool = False
@@ -59,15 +68,27 @@ class CheckContext:
         *,
         where: str = "",
         key: bool = False,
+        in_order: bool = False,
+        offset: int | None = None,
     ) -> None:
-        """Report `unknown <what> 'name'` with a did-you-mean from `candidates`."""
-        names = sorted(set(candidates))
+        """Report `unknown <what> 'name'` with a did-you-mean from `candidates` (listed
+        sorted, or as given with `in_order`)."""
+        names = list(dict.fromkeys(candidates)) if in_order else sorted(set(candidates))
         suffix = f" {where}" if where else ""
         hint = did_you_mean(name, names)
         if hint is None and names:
             shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
             hint = f"known: {shown}"
-        self.error(code, f"unknown {what} '{name}'{suffix}", loc, hint=hint, key=key)
+        message = f"unknown {what} '{name}'{suffix}"
+        self.error(code, message, loc, hint=hint, key=key, offset=offset)
+
+    def may_lack(self, loc: Loc, key: str) -> bool:
+        """True when `key` of the node at `loc` may be missing only because the schema
+        rejected it, or rejected a (misspelt?) sibling: what it would hold is unknown."""
+        child = child_loc(loc, key)
+        if child in self.app.incomplete:
+            return True
+        return loc in self.app.incomplete and not self.exists(child)
 
     def exists(self, loc: Loc) -> bool:
         """True when the source has a node at `loc`."""
@@ -105,17 +126,31 @@ class CheckContext:
         *,
         system: bool = True,
         key: bool = False,
+        offset: int | None = None,
     ) -> FieldSpec | None:
         """The field `name` of `entity`; R103 when missing. System columns pass when
         `system` (they have no FieldSpec: None is returned without a diagnostic)."""
         found = entity.fields.get(name)
         if found is not None:
             return found
-        if system and name in SYSTEM_FIELDS:
+        if (system and name in SYSTEM_FIELDS) or name in entity.unbuilt_fields:
             return None
-        candidates = set(entity.fields) | (set(SYSTEM_FIELDS) if system else set())
+        if not entity.fields_known:
+            return None  # no fields at all: the schema reports that, once
+        # The entity's own fields first: they are what an author usually means.
+        candidates = sorted({*entity.fields, *entity.unbuilt_fields})
+        if system:
+            candidates += [column for column in SYSTEM_FIELDS if column not in candidates]
         self.unknown(
-            "R103", "field", name, candidates, loc, where=f"in entity '{entity.name}'", key=key
+            "R103",
+            "field",
+            name,
+            candidates,
+            loc,
+            where=f"in entity '{entity.name}'",
+            key=key,
+            in_order=True,
+            offset=offset,
         )
         return None
 
@@ -149,9 +184,8 @@ class CheckContext:
                 return "integer"
             return field_spec.result_type or "any"
         declared = self.registry.field_types.get(field_spec.type)
-        if declared is not None:
-            return declared.value_kind
-        return field_spec.type
+        # An unknown type is reported once (S102); "any" keeps it from cascading here.
+        return declared.value_kind if declared is not None else "any"
 
     def field_of_kind(
         self,
@@ -181,7 +215,7 @@ class CheckContext:
 
     def role(self, name: str, loc: Loc, *, key: bool = False) -> None:
         """R104 when `name` is not a declared role (nor `admin`)."""
-        if name not in self.app.role_names:
+        if name not in self.app.role_names and not self.may_lack(self.app.loc, "roles"):
             self.unknown("R104", "role", name, self.app.role_names, loc, key=key)
 
     def roles(self, names: Iterable[str], loc: Loc) -> None:

@@ -16,7 +16,7 @@ CODES: dict[str, str] = {
     "R108": "unknown decision-table input or output",
     "R109": "unknown notification channel",
     "R110": "unknown alias (`as:` of an earlier step or action)",
-    "R111": "the field exists but is of the wrong type for this use",
+    "R111": "the field does not fit this use: wrong type, or a default not among its options",
     "R112": "roles inherit from each other in a cycle",
     "R113": "`admin` is implicit and cannot be declared",
     "R114": "a type from a plugin the app does not list in `plugins:`",
@@ -24,6 +24,9 @@ CODES: dict[str, str] = {
     "R116": "the entity has no workflow (a state, transition or approval is referenced)",
     "R117": "`own`/`team`/`subteams` scope on an entity without an `owner` user field",
     "R118": "formulas depend on each other in a cycle",
+    "R119": "a field named like a column the engine keeps itself (`id`, `created_at`, …)",
+    "R120": "two widgets of one dashboard have the same id",
+    "R121": "a lower bound above the upper one (`min` > `max`, `min_length` > `max_length`, …)",
     # workflow logic
     "R201": "a workflow needs exactly one initial state",
     "R202": "state not reachable from the initial state",

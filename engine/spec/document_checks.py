@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from engine.spec.automation_checks import workflow_action
 from engine.spec.check_context import CheckContext
-from engine.spec.model import DashboardSpec, DecisionTableSpec, EntitySpec, ScenarioSpec, StepSpec
+from engine.spec.model import (
+    DashboardSpec,
+    DecisionTableSpec,
+    EntitySpec,
+    ScenarioSpec,
+    StepSpec,
+    WidgetSpec,
+)
 from engine.spec.model_values import child_loc
 
 __all__ = ["check_dashboards", "check_suites", "check_tables"]
@@ -17,9 +24,10 @@ def check_tables(ctx: CheckContext) -> None:
 
 
 def _check_table(ctx: CheckContext, table: DecisionTableSpec) -> None:
+    # no inputs (outputs): the schema requires them and says so; names are not checked
     for rule in table.rules:
         for name, cell in rule.when.items():
-            if name not in table.input_names:
+            if table.inputs and name not in table.input_names:
                 ctx.unknown(
                     "R108",
                     "input",
@@ -30,7 +38,7 @@ def _check_table(ctx: CheckContext, table: DecisionTableSpec) -> None:
                     key=True,
                 )
         for name, value in rule.then.items():
-            if name not in table.output_names:
+            if table.outputs and name not in table.output_names:
                 ctx.unknown(
                     "R108",
                     "output",
@@ -50,10 +58,17 @@ def check_dashboards(ctx: CheckContext) -> None:
 
 def _check_dashboard(ctx: CheckContext, dashboard: DashboardSpec) -> None:
     ctx.roles(dashboard.roles, child_loc(dashboard.loc, "roles"))
+    first: dict[str, WidgetSpec] = {}
     for widget in dashboard.widgets:
+        if isinstance(widget.options.get("id"), str):
+            _check_widget_id(ctx, dashboard, widget, first.setdefault(widget.id, widget))
         entity = ctx.entity(widget.entity, child_loc(widget.loc, "entity"))
         if entity is None:
             continue
+        if widget.sort is not None:
+            # `-amount` sorts descending: point at the start of the key, as in views
+            name = widget.sort.lstrip("-")
+            ctx.field(entity, name, child_loc(widget.loc, "sort"), offset=0)
         if widget.field is not None:
             ctx.field(entity, widget.field, child_loc(widget.loc, "field"))
         if widget.group_by is not None:
@@ -65,6 +80,21 @@ def _check_dashboard(ctx: CheckContext, dashboard: DashboardSpec) -> None:
             )
             ctx.field(entity, group.field, loc)
         ctx.fields(entity, widget.columns, child_loc(widget.loc, "columns"))
+
+
+def _check_widget_id(
+    ctx: CheckContext, dashboard: DashboardSpec, widget: WidgetSpec, first: WidgetSpec
+) -> None:
+    """R120: a widget id is written twice in one dashboard."""
+    if first is widget:
+        return
+    ctx.error(
+        "R120",
+        f"dashboard '{dashboard.name}' already has a widget with the id '{widget.id}'",
+        child_loc(widget.loc, "id"),
+        hint="give every widget of a dashboard its own id",
+        related=(ctx.place(child_loc(first.loc, "id")),),
+    )
 
 
 def check_suites(ctx: CheckContext) -> None:

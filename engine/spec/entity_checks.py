@@ -94,24 +94,38 @@ def _check_rollup(ctx: CheckContext, entity: EntitySpec, spec: FieldSpec) -> Non
 
 def _check_permissions(ctx: CheckContext, entity: EntitySpec) -> None:
     owner = entity.fields.get(OWNER_FIELD)
-    has_owner = owner is not None and ctx.value_kind(owner) == "user"
+    # "any": a type the schema did not know (S102), so perhaps a user field after all
+    has_owner = owner is not None and ctx.value_kind(owner) in ("user", "any")
+    # an owner the schema rejected (or fields it could not read) is not "missing"
+    has_owner = has_owner or OWNER_FIELD in entity.unbuilt_fields or not entity.fields_known
     for role, permission in entity.permissions.roles.items():
         ctx.role(role, permission.loc, key=True)
         for name in permission.fields:
             ctx.field(entity, name, child_loc(permission.loc, "fields", name), key=True)
         if has_owner:
             continue
-        for action in ("read", "update", "delete", "export"):
-            scope = getattr(permission, action)
-            if scope.kind in _OWNER_SCOPES:
-                ctx.error(
-                    "R117",
-                    f"'{action}: {scope.kind.value}' needs an '{OWNER_FIELD}' user field, "
-                    f"which entity '{entity.name}' does not have",
-                    child_loc(permission.loc, action),
-                    hint=f'add `{OWNER_FIELD}: {{type: user, default: "=me()"}}` to the '
-                    "fields, or use `all` or an `=expression`",
-                )
+        # one problem per role: the owner field is missing once, however many actions say so
+        scoped = [
+            (action, getattr(permission, action))
+            for action in ("read", "update", "delete", "export")
+            if getattr(permission, action).kind in _OWNER_SCOPES
+        ]
+        if scoped:
+            written = [f"'{action}: {scope.kind.value}'" for action, scope in scoped]
+            verb = "needs" if len(written) == 1 else "need"
+            ctx.error(
+                "R117",
+                f"{_joined(written)} {verb} an '{OWNER_FIELD}' user field, which entity "
+                f"'{entity.name}' does not have",
+                child_loc(permission.loc, scoped[0][0]),
+                hint=f'add `{OWNER_FIELD}: {{type: user, default: "=me()"}}` to the '
+                "fields, or use `all` or an `=expression`",
+            )
+
+
+def _joined(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _check_view(ctx: CheckContext, entity: EntitySpec, view: ViewSpec) -> None:

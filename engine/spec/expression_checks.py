@@ -106,12 +106,15 @@ def _check_row_filter(
     if other is None:
         return
     target = checker.ctx.app.entities.get(other)
-    if target is None:
-        return  # reported as an unknown (or unbuilt) entity
     this = checker.scopes.record(THIS, owner.split(".")[0], "the record being edited")
-    scope = merge_scopes(checker.scopes.entity_scope(target), {THIS: this})
+    # an unknown or unbuilt target gives the open scope (its R102 is reported once)
+    scope = merge_scopes(checker.scopes.scope_of(other), {THIS: this})
     checker.check(
-        field.expressions[expr_key], scope, expect=ValueType.BOOLEAN, sql=True, entity=target.name
+        field.expressions[expr_key],
+        scope,
+        expect=ValueType.BOOLEAN,
+        sql=True,
+        entity=target.name if target is not None else None,
     )
 
 

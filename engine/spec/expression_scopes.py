@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from engine.expr import (
+    MemberWords,
     Scope,
     Symbol,
     TypeKind,
@@ -20,7 +21,7 @@ from engine.expr import (
 from engine.spec.model import SYSTEM_FIELDS, AppSpec, DecisionTableSpec, EntitySpec, FieldSpec
 from engine.spec.registry import Registry
 
-__all__ = ["ScopeBuilder", "merge_scopes"]
+__all__ = ["OPEN_SCOPE", "ScopeBuilder", "merge_scopes"]
 
 _SIMPLE: Mapping[str, ValueType] = {
     "text": ValueType.TEXT,
@@ -37,24 +38,40 @@ _SIMPLE: Mapping[str, ValueType] = {
 
 
 class _OpenTable(Mapping[str, Symbol]):
-    """Members of an entity that exists but could not be built: any name resolves (to ANY),
-    so expressions that go through it report nothing twice."""
+    """Members of an entity that could not be built (or is unknown): any name resolves (to
+    ANY, or to one of the `known` symbols), so an expression over it reports only what does
+    not depend on it — its syntax, its functions — and nothing twice."""
+
+    def __init__(self, known: Mapping[str, Symbol] | None = None) -> None:
+        self._known: Mapping[str, Symbol] = MappingProxyType(dict(known or {}))
 
     def __getitem__(self, name: str) -> Symbol:
-        return Symbol(name, ValueType.ANY, _OpenTable)
+        found = self._known.get(name)
+        return found if found is not None else Symbol(name, ValueType.ANY, _OpenTable)
+
+    def __contains__(self, name: object) -> bool:
+        # Every name resolves, but only the known ones exist: "'x' is a field, not a
+        # function" must not be claimed for an unknown function.
+        return name in self._known
 
     def __iter__(self) -> Iterator[str]:
-        return iter(())
+        return iter(self._known)
 
     def __len__(self) -> int:
-        return 0
+        return len(self._known)
+
+
+OPEN_SCOPE: Scope = _OpenTable()
+"""The scope of an entity that could not be built: every name is accepted as ANY."""
 
 
 def merge_scopes(*scopes: Mapping[str, Symbol]) -> Scope:
-    """One scope from several; later ones win on a clash."""
+    """One scope from several; later ones win on a clash. Open when the first is open."""
     merged: dict[str, Symbol] = {}
     for scope in scopes:
         merged.update(scope)
+    if scopes and isinstance(scopes[0], _OpenTable):
+        return _OpenTable(merged)
     return MappingProxyType(merged)
 
 
@@ -96,16 +113,20 @@ class ScopeBuilder:
         return ValueType.ANY
 
     def field_symbol(self, owner: str, field: FieldSpec) -> Symbol:
-        """The symbol of one field: relations get their members."""
+        """The symbol of one field: relations get their members; a field of a type the
+        schema did not know may be anything (its members too)."""
         value_type = self.value_type(field)
         description = f"field of {owner}"
+        if field.type not in self.registry.field_types and field.type != "state":
+            return Symbol(field.name, ValueType.ANY, _OpenTable, description)
         if value_type.kind is ValueType.USER.kind:
             return user_symbol(field.name, description=description)
         if value_type.kind is ValueType.TEAM.kind:
             return team_symbol(field.name, description=description)
-        if field.link_target is not None:
+        if field.type == "link" or field.link_target is not None:
             target = field.link_target
-            if value_type.kind is not TypeKind.RECORD:
+            if target is None or value_type.kind is not TypeKind.RECORD:
+                # a link to an unknown (or unbuilt, or unnamed) entity: R102/S101 say so
                 return Symbol(field.name, ValueType.ANY, _OpenTable, description)
             return record_symbol(
                 field.name, target, lambda: self.members(target), description=description
@@ -124,6 +145,11 @@ class ScopeBuilder:
     def fields_scope(self, owner: str, fields: Mapping[str, FieldSpec]) -> Scope:
         """The symbols of a set of fields (a subform row has no system columns)."""
         return MappingProxyType({name: self.field_symbol(owner, f) for name, f in fields.items()})
+
+    def scope_of(self, entity_name: str | None) -> Scope:
+        """The scope of the entity `entity_name`; the open scope when it is not built."""
+        entity = self.app.entities.get(entity_name or "")
+        return self.entity_scope(entity) if entity is not None else OPEN_SCOPE
 
     def members(self, entity_name: str) -> Mapping[str, Symbol]:
         """What `.name` reaches on a record of `entity_name` (anything when unbuilt)."""
@@ -144,8 +170,12 @@ class ScopeBuilder:
                 symbols[name] = user_symbol(name, description="system column")
             else:
                 symbols[name] = Symbol(name, value_type, description="system column")
+        for name in entity.unbuilt_fields:
+            # declared but broken (the schema said why): any use of it is accepted
+            symbols[name] = Symbol(name, ValueType.ANY, _OpenTable, f"field of {entity.name}")
         symbols.update(self.fields_scope(entity.name, entity.fields))
-        scope = MappingProxyType(symbols)
+        # no field could be read (the schema says why): any name is accepted, not reported
+        scope = MappingProxyType(symbols) if entity.fields_known else _OpenTable(symbols)
         self._entity_scopes[entity.name] = scope
         return scope
 
@@ -158,8 +188,9 @@ class ScopeBuilder:
         )
 
     def table_result(self, name: str, table: DecisionTableSpec | None) -> Symbol:
-        """The alias of a `lookup` action: the table's outputs as members."""
-        if table is None:
+        """The alias of a `lookup` action: the table's outputs as members (any name when
+        the table has none: the schema reports that)."""
+        if table is None or not table.outputs:
             return Symbol(name, ValueType.ANY, _OpenTable)
         outputs = {
             column.name: Symbol(
@@ -174,10 +205,13 @@ class ScopeBuilder:
             ValueType.ANY,
             lambda: MappingProxyType(outputs),
             f"outputs of decision table {table.name}",
+            MemberWords("output", f"of decision table '{table.name}'"),
         )
 
     def table_inputs(self, table: DecisionTableSpec) -> Scope:
-        """A decision table's inputs by name."""
+        """A decision table's inputs by name (any name when it has none)."""
+        if not table.inputs:
+            return OPEN_SCOPE
         return MappingProxyType(
             {
                 column.name: Symbol(

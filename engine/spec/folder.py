@@ -2,11 +2,14 @@
 
 The only module of `engine.spec` that does I/O. It parses every file it finds, keeps going
 after any error, and returns the documents with every problem as a diagnostic (codes
-Y108–Y117); it never raises for what is in the folder.
+Y108–Y115 and Y117); it never raises for what is in the folder. A file that cannot be parsed
+still says what it defines when its first line is readable (`unparsed`), so that the checks
+do not report that entity, table … as unknown everywhere else.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from engine.diagnostics import Diagnostic, Severity, did_you_mean
 from engine.spec.document import DOCUMENT_KINDS, Document, Loc, SourceIndex
 from engine.spec.sourcemap import SourceMap, join_pointer
-from engine.spec.yaml_loader import parse_yaml
+from engine.spec.yaml_loader import head_of, parse_yaml
 
 __all__ = ["APP_FILE", "DEFAULT_INCLUDES", "LoadedFolder", "load_app_folder"]
 
@@ -36,6 +39,9 @@ class LoadedFolder:
     documents: tuple[Document, ...]
     sources: SourceIndex
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    unparsed: tuple[tuple[str, str], ...] = ()
+    """(kind, name) of each file that could not be read as a document (a YAML syntax error,
+    a misspelt kind key) but says what it defines."""
 
     @property
     def app(self) -> Document | None:
@@ -79,10 +85,15 @@ class _FolderLoader:
         self.documents: list[Document] = []
         self.sources: dict[str, SourceMap] = {}
         self.diagnostics: list[Diagnostic] = []
+        self.unparsed: list[tuple[str, str]] = []
 
     def result(self) -> LoadedFolder:
         return LoadedFolder(
-            self.root, tuple(self.documents), SourceIndex(self.sources), self.diagnostics
+            self.root,
+            tuple(self.documents),
+            SourceIndex(self.sources),
+            self.diagnostics,
+            tuple(self.unparsed),
         )
 
     def error(
@@ -113,6 +124,9 @@ class _FolderLoader:
         self.sources[rel] = source
         self.diagnostics.extend(problems)
         if data is None and problems:
+            head = head_of(text)
+            if head is not None and head[0] in DOCUMENT_KINDS:
+                self.unparsed.append(head)
             return None
         document = self.classify(rel, data, source)
         if document is None:
@@ -156,12 +170,16 @@ class _FolderLoader:
             expected = ", ".join(DOCUMENT_KINDS)
             message = f"'{kind}' is not a kind of file (the first key must be one of: {expected})"
             elsewhere = [k for k in data if k in DOCUMENT_KINDS]
+            meant = difflib.get_close_matches(str(kind), DOCUMENT_KINDS, n=1, cutoff=0.6)
             hint = (
                 f"move '{elsewhere[0]}:' to the top of the file"
                 if elsewhere
                 else did_you_mean(kind, DOCUMENT_KINDS)
             )
             self.error("Y112", message, Loc(rel, join_pointer("", kind)), key=True, hint=hint)
+            if meant and not elsewhere and isinstance(data[kind], str):
+                # `entty: deal` still says which entity the file is meant to define
+                self.unparsed.append((meant[0], data[kind]))
             return None
         name = data[kind] if isinstance(data[kind], str) else None
         return Document(rel, kind, name, data, source)
@@ -185,7 +203,8 @@ class _FolderLoader:
             matches.discard(self.root / APP_FILE)
             if not matches and explicit:
                 message = f"the include '{pattern}' matches no file"
-                self.error("Y114", message, loc, severity=Severity.WARNING)
+                hint = _nearest_pattern(self.root, pattern)
+                self.error("Y114", message, loc, hint=hint, severity=Severity.WARNING)
             found |= matches
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
 
@@ -210,10 +229,11 @@ class _FolderLoader:
 
 
 def _missing_app_file(root: Path) -> Diagnostic:
+    # Paths in diagnostics are relative to the app folder: its own path is not repeated.
     hint = None
     if (root / "app.yml").is_file():
         hint = f"rename app.yml to {APP_FILE}"
-    message = f"no {APP_FILE} in '{root}': an app folder starts with {APP_FILE}"
+    message = f"the folder has no {APP_FILE}: an app folder starts with {APP_FILE}"
     return Diagnostic("Y110", message, APP_FILE, hint=hint)
 
 
@@ -225,6 +245,31 @@ def _includes(app_data: Any) -> tuple[list[tuple[int, str]], bool]:
         # that the other files are still checked.
         return list(enumerate(DEFAULT_INCLUDES)), False
     return [(i, p) for i, p in enumerate(written) if isinstance(p, str)], True
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _nearest_pattern(root: Path, pattern: str) -> str | None:
+    """ "did you mean" for a pattern whose folder does not exist: the closest existing
+    folder at that level put in its place (`dashboard/*.yaml` → `dashboards/*.yaml`)."""
+    parts = Path(pattern).parts
+    folder = root
+    for index, part in enumerate(parts[:-1]):
+        if _GLOB_CHARS.intersection(part):
+            return None
+        if (folder / part).is_dir():
+            folder = folder / part
+            continue
+        existing = sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        nearest = difflib.get_close_matches(part, existing, n=1, cutoff=0.6)
+        if not nearest:
+            return None
+        fixed = Path(*parts[:index], nearest[0], *parts[index + 1 :]).as_posix()
+        return f"did you mean '{fixed}'?"
+    return None
 
 
 def _safe_pattern(pattern: str) -> bool:

@@ -20,6 +20,8 @@ from engine.spec.model_action import ActionSpec, ApproverSpec
 from engine.spec.model_automation import AutomationSpec, TriggerSpec
 from engine.spec.model_dashboard import DashboardSpec, GroupBySpec, WidgetSpec
 from engine.spec.model_entity import (
+    RESERVED_FIELD_NAMES,
+    RESERVED_ROW_NAMES,
     SYSTEM_FIELDS,
     EntitySpec,
     FieldSpec,
@@ -52,6 +54,8 @@ __all__ = [
     "ADMIN_ROLE",
     "ANY_LOCALE",
     "APPROVAL_ACTIONS",
+    "RESERVED_FIELD_NAMES",
+    "RESERVED_ROW_NAMES",
     "SYSTEM_FIELDS",
     "ActionSpec",
     "AppSpec",
@@ -112,8 +116,8 @@ class RoleSpec:
 class AppSpec:
     """A whole app folder, built.
 
-    `unbuilt` names the documents (kind → names) that exist but were skipped because they
-    failed schema validation: references to them are not reported again.
+    `unbuilt` names the documents (kind → names) that exist but could not be built (their
+    file cannot be parsed, or is rejected as a whole): references to them are not reported.
     """
 
     id: str
@@ -136,6 +140,9 @@ class AppSpec:
     root: Path
     loc: Loc
     unbuilt: Mapping[str, frozenset[str]]
+    incomplete: frozenset[Loc] = frozenset()
+    """Nodes that have a part the schema rejected (and the rejected nodes themselves): a key
+    they lack may be the misspelt one, so what would be under it is not reported missing."""
 
     @property
     def default_locale(self) -> str:

@@ -12,6 +12,8 @@ from engine.spec.model_values import ExprSpec, Label, ValueSpec
 from engine.spec.model_workflow import WorkflowSpec
 
 __all__ = [
+    "RESERVED_FIELD_NAMES",
+    "RESERVED_ROW_NAMES",
     "SYSTEM_FIELDS",
     "EntitySpec",
     "FieldSpec",
@@ -38,6 +40,13 @@ SYSTEM_FIELDS: Mapping[str, str] = {
     "version": "integer",
 }
 """Columns every entity table has (name → field type); views and filters may use them."""
+
+RESERVED_FIELD_NAMES: tuple[str, ...] = (*SYSTEM_FIELDS, "deleted_at")
+"""Names no field may have: the columns of every entity table (`deleted_at` marks a soft
+delete; the engine hides deleted records, so expressions never read it)."""
+
+RESERVED_ROW_NAMES: tuple[str, ...] = ("id", "parent_id", "sort_order")
+"""Names no field of a subform may have: the columns of every subform row."""
 
 
 @dataclass(frozen=True)
@@ -277,11 +286,20 @@ class EntitySpec:
     forms: Mapping[str, FormSpec]
     views: Mapping[str, ViewSpec]
     loc: Loc
+    unbuilt_fields: frozenset[str] = frozenset()
+    """Fields that are declared but could not be built (their definition is not a mapping,
+    or the schema rejected it): references to them are not reported as unknown."""
 
     @property
     def file(self) -> str:
         """The file the entity was loaded from (relative to the app folder)."""
         return self.loc.file
+
+    @property
+    def fields_known(self) -> bool:
+        """False when no field could be read at all (`fields:` missing or misspelt; the
+        schema says so): names used with the entity are then not checked against nothing."""
+        return bool(self.unbuilt_fields) or any(not f.implicit for f in self.fields.values())
 
     @property
     def state_field(self) -> FieldSpec | None:

@@ -1,5 +1,6 @@
 """`validate_app`: every check of a built app — names that refer to something (R codes,
-with "did you mean"), workflow logic, plugins, locales (W codes) and expressions (X codes).
+with "did you mean"), field values, workflow logic, plugins, locales (W codes), time zones
+and expressions (X codes).
 
 The checks live in modules named after what they check; this module owns the role checks
 and runs the others in order.
@@ -14,11 +15,13 @@ from engine.spec.document import SourceIndex
 from engine.spec.document_checks import check_dashboards, check_suites, check_tables
 from engine.spec.entity_checks import check_entities
 from engine.spec.expression_checks import check_expressions
+from engine.spec.field_checks import check_field_values
 from engine.spec.locale_checks import check_locales
 from engine.spec.model import ADMIN_ROLE, AppSpec
 from engine.spec.model_values import child_loc
 from engine.spec.plugin_checks import check_plugins
 from engine.spec.registry import Registry
+from engine.spec.time_zones import check_time_zones
 from engine.spec.workflow_checks import check_workflows
 
 __all__ = ["validate_app"]
@@ -30,12 +33,14 @@ def validate_app(app: AppSpec, registry: Registry, sources: SourceIndex) -> list
     check_roles(ctx)
     check_plugins(ctx)
     check_entities(ctx)
+    check_field_values(ctx)
     check_workflows(ctx)
     check_automations(ctx)
     check_tables(ctx)
     check_dashboards(ctx)
     check_suites(ctx)
     check_locales(ctx)
+    check_time_zones(ctx)
     check_expressions(ctx)
     return ctx.diagnostics
 

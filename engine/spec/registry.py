@@ -145,10 +145,12 @@ def validate_app_plugins(
     The caller (which knows the source map) fills in line and column.
     """
     diagnostics = []
+    # `builtin` is what Formwork ships with: always there, never listed, never installed.
+    installable = sorted(name for name in registry.plugins if name != BUILTIN_PLUGIN)
     for index, name in enumerate(required):
         if name in registry.plugins:
             continue
-        installed = ", ".join(sorted(registry.plugins)) or "none"
+        installed = ", ".join(installable) or "none"
         diagnostics.append(
             Diagnostic(
                 code="P130",
@@ -158,7 +160,7 @@ def validate_app_plugins(
                 ),
                 file=file,
                 pointer=f"/plugins/{index}",
-                hint=did_you_mean(name, registry.plugins)
+                hint=did_you_mean(name, installable)
                 or f"put {name}.py in the project's plugins/ folder or install its package",
             )
         )

@@ -88,10 +88,11 @@ def _variant(
     common: Mapping[str, Any] | None = None,
 ) -> Schema:
     """Definition `<prefix>_<name>`: `type` const, the common keys, the type's own keys."""
+    # The type's own keys first: "allowed keys" hints and the reference list them first.
     properties: Schema = {
         "type": {"const": name, "description": f"`{name}`: {description}"},
-        **(common or {}),
         **own,
+        **{key: value for key, value in (common or {}).items() if key not in own},
     }
     title = f"{prefix.capitalize()} type `{name}`"
     return obj(title, description, properties, ["type", *required])

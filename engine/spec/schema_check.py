@@ -9,51 +9,56 @@ S100 unknown key · S101 missing required key · S102 value not among the allowe
 S103 wrong type · S104 text not of the required form · S105 number out of range ·
 S106 text too short or long · S107 too few or many items · S108 duplicate list items ·
 S109 too few or many keys · S110 any other schema violation · S199 no schema for a kind.
+The checks that JSON Schema cannot express readably, made after building (a rollup's key
+rules in `field_checks`, time zone names in `time_zones`), use the same codes.
+
+Besides the diagnostics, `check_documents` says which nodes the schema *rejected*: values of
+the wrong kind or form (S100, S102, S103, S104 on a value). The builder leaves exactly those
+out, so a document with a schema error is still built and checked — only the broken node is
+missing. A mapping that lacks a key (S101), a key whose name is ill-formed, a number out of
+range … are not rejected: what is there is still usable.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
 from engine.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from engine.spec.document import DOCUMENT_KINDS, Document, Loc, SourceIndex
 from engine.spec.schema_fastpath import FastValidator, compile_fast_validator
+from engine.spec.schema_words import (
+    ID_PATTERN,
+    as_list,
+    expected_kinds,
+    limit_words,
+    listing,
+    literal,
+    noun,
+    pattern_words,
+    show,
+    type_hint,
+)
 from engine.spec.sourcemap import join_pointer
 
-__all__ = ["ID_PATTERN", "SchemaValidators", "validate_documents", "validators_for"]
+__all__ = [
+    "ID_PATTERN",
+    "SchemaReport",
+    "SchemaValidators",
+    "check_documents",
+    "validate_documents",
+    "validators_for",
+]
 
-ID_PATTERN = "^[a-z][a-z0-9_]*$"
-# The schema may bound the length inside the pattern (`{0,47}`): still the id pattern.
-_ID_PATTERN_START = "^[a-z][a-z0-9_]"
-_MAX_LISTED = 12
-_TYPE_NAMES = {
-    "string": "text",
-    "object": "a mapping",
-    "array": "a list",
-    "boolean": "true or false",
-    "integer": "a whole number",
-    "number": "a number",
-    "null": "nothing",
-}
-# What a `type:` discriminates, by the key of the collection that holds the node.
-_TYPED_THINGS = {
-    "fields": "field",
-    "triggers": "trigger",
-    "actions": "action",
-    "on_enter": "action",
-    "views": "view",
-    "widgets": "widget",
-    "steps": "step",
-    "approvers": "approver",
-    "cc": "approver",
-    "to": "recipient",
-}
+# The formats the schema's keys declare and `check` enforces (fastjsonschema checks them
+# too, so both paths agree): a `pattern` key of a text field must compile.
+_FORMATS = FormatChecker(formats=("regex",))
 
 
 _NAMED_SCHEMAS = {"properties", "patternProperties", "definitions", "dependencies"}
@@ -78,7 +83,7 @@ class SchemaValidators:
                 # references of the definitions at the original root.
                 wrapper = {k: schema[k] for k in ("$schema", "$id") if k in schema}
                 wrapper.update(definitions=definitions, **{"$ref": f"#/definitions/{name}"})
-                self._validators[kind] = Draft7Validator(wrapper)
+                self._validators[kind] = Draft7Validator(wrapper, format_checker=_FORMATS)
                 self._wrappers[kind] = wrapper
 
     def for_kind(self, kind: str) -> Draft7Validator | None:
@@ -142,69 +147,108 @@ def validators_for(schema: Mapping[str, Any]) -> SchemaValidators:
     return built
 
 
+@dataclass(frozen=True)
+class SchemaReport:
+    """What the schema check found: the diagnostics, and the rejected nodes by file."""
+
+    diagnostics: list[Diagnostic]
+    rejected: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One diagnostic, and the pointer of the node it rejects (None: nothing rejected)."""
+
+    diagnostic: Diagnostic
+    rejects: str | None = None
+
+
 def validate_documents(
     documents: Iterable[Document], sources: SourceIndex, schema: Mapping[str, Any]
 ) -> list[Diagnostic]:
     """Every schema violation of every document: S-code diagnostics, sorted, each once."""
+    return check_documents(documents, sources, schema).diagnostics
+
+
+def check_documents(
+    documents: Iterable[Document], sources: SourceIndex, schema: Mapping[str, Any]
+) -> SchemaReport:
+    """Every schema violation of every document, and the nodes the schema rejected."""
     validators = validators_for(schema)
     found: list[Diagnostic] = []
+    rejected: dict[str, set[str]] = {}
     for document in documents:
-        validator = validators.for_kind(document.kind)
-        if validator is None:
-            message = f"the schema defines no '{document.kind}_file': cannot check this file"
-            found.append(sources.diagnostic("S199", message, Loc(document.file, "")))
-            continue
-        if validators.is_valid_fast(document.kind, document.data):
-            continue
-        try:
-            errors = list(validator.iter_errors(document.data))
-        except Unresolvable as broken:
-            # A defect of the schema, not of the app: say so instead of crashing `check`.
-            message = f"the app schema cannot resolve {broken.ref!r}: cannot check this file"
-            found.append(sources.diagnostic("S199", message, Loc(document.file, "")))
-            continue
-        for error in errors:
-            found.extend(_diagnose(error, document.file, sources))
+        for finding in _document_findings(document, sources, validators):
+            found.append(finding.diagnostic)
+            if finding.rejects is not None:
+                rejected.setdefault(document.file, set()).add(finding.rejects)
     # jsonschema reports some keys in set order: sort, so the output never varies.
-    return sort_diagnostics(found)
+    frozen = {file: frozenset(pointers) for file, pointers in rejected.items()}
+    return SchemaReport(sort_diagnostics(list(dict.fromkeys(found))), frozen)
 
 
-def _diagnose(error: ValidationError, file: str, sources: SourceIndex) -> Iterator[Diagnostic]:
-    """The diagnostics of one validation error (several for several unknown keys)."""
+def _document_findings(
+    document: Document, sources: SourceIndex, validators: SchemaValidators
+) -> Iterator[_Finding]:
+    validator = validators.for_kind(document.kind)
+    if validator is None:
+        message = f"the schema defines no '{document.kind}_file': cannot check this file"
+        yield _Finding(sources.diagnostic("S199", message, Loc(document.file, "")))
+        return
+    if validators.is_valid_fast(document.kind, document.data):
+        return
+    try:
+        errors = list(validator.iter_errors(document.data))
+    except Unresolvable as broken:
+        # A defect of the schema, not of the app: say so instead of crashing `check`.
+        message = f"the app schema cannot resolve {broken.ref!r}: cannot check this file"
+        yield _Finding(sources.diagnostic("S199", message, Loc(document.file, "")))
+        return
+    for error in errors:
+        yield from _diagnose(error, document.file, sources)
+
+
+def _diagnose(error: ValidationError, file: str, sources: SourceIndex) -> Iterator[_Finding]:
+    """The findings of one validation error (several for several unknown keys)."""
     loc = Loc(file, join_pointer("", *error.absolute_path))
     keyword = str(error.validator)
     if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
         # propertyNames checks keys: the error's path is the mapping, its instance the key.
+        # The key's name is wrong, not its value: nothing is rejected.
         where = Loc(file, join_pointer(loc.pointer, error.instance))
-        yield _key_diagnostic(error, keyword, where, sources)
+        yield _Finding(_value_diagnostic(error, keyword, where, sources, key=True))
     elif keyword in ("anyOf", "oneOf") and error.context:
         yield from _alternatives(error, file, sources)
     elif keyword == "additionalProperties":
         yield from _unknown_keys(error, loc, sources)
     elif keyword in ("required", "dependencies"):
-        yield from _missing_keys(error, loc, sources)
+        yield from (_Finding(d) for d in _missing_keys(error, loc, sources))
     elif keyword == "type":
-        yield _type_diagnostic(_as_list(error.validator_value), error.instance, loc, sources)
+        expected = as_list(error.validator_value)
+        yield _Finding(_type_diagnostic(expected, error.instance, loc, sources), loc.pointer)
     elif keyword == "not" and _forbids_keys(error):
-        yield from _forbidden_keys(error, loc, sources)
+        yield from (_Finding(d) for d in _forbidden_keys(error, loc, sources))
     else:
-        yield _key_diagnostic(error, keyword, loc, sources, key=False)
+        diagnostic = _value_diagnostic(error, keyword, loc, sources)
+        rejects = loc.pointer if diagnostic.code in ("S102", "S104") else None
+        yield _Finding(diagnostic, rejects)
 
 
-def _key_diagnostic(
-    error: ValidationError, keyword: str, loc: Loc, sources: SourceIndex, *, key: bool = True
+def _value_diagnostic(
+    error: ValidationError, keyword: str, loc: Loc, sources: SourceIndex, *, key: bool = False
 ) -> Diagnostic:
     """Errors about one value (or, with key=True, about a mapping key's text)."""
     if keyword in ("enum", "const"):
         return _not_allowed(error, loc, sources, key=key)
     if keyword == "pattern":
-        message, hint = _pattern_words(str(error.instance), str(error.validator_value))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        message, hint = pattern_words(str(error.instance), str(error.validator_value), schema)
         return sources.diagnostic("S104", message, loc, hint=hint, key=key)
-    code, message = _limits(error, keyword)
+    code, message = limit_words(error, keyword)
     return sources.diagnostic(code, message, loc, key=key)
 
 
-def _alternatives(error: ValidationError, file: str, sources: SourceIndex) -> Iterator[Diagnostic]:
+def _alternatives(error: ValidationError, file: str, sources: SourceIndex) -> Iterator[_Finding]:
     """anyOf/oneOf: the errors of the branch the value was meant for, or a type mismatch."""
     branches: dict[Any, list[ValidationError]] = {}
     for sub in error.context or ():
@@ -222,25 +266,25 @@ def _alternatives(error: ValidationError, file: str, sources: SourceIndex) -> It
     for errors in branches.values():
         for sub in errors:
             if sub.validator == "type" and not sub.relative_path:
-                expected.extend(_as_list(sub.validator_value))
+                expected.extend(as_list(sub.validator_value))
     loc = Loc(file, join_pointer("", *error.absolute_path))
-    yield _type_diagnostic(expected, error.instance, loc, sources)
+    yield _Finding(_type_diagnostic(expected, error.instance, loc, sources), loc.pointer)
 
 
-def _unknown_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Iterator[Diagnostic]:
+def _unknown_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Iterator[_Finding]:
     """S100 at each key that the schema does not allow (S104 for ill-formed id keys)."""
     if not isinstance(error.instance, dict):
         return
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    allowed = list(schema.get("properties", {}))
+    allowed = [key for key in schema.get("properties", {}) if key != "type"]
     patterns = list(schema.get("patternProperties", {}))
     for key in error.instance:
-        if key in allowed or any(re.search(p, str(key)) for p in patterns):
+        if key in allowed or key == "type" or any(re.search(p, str(key)) for p in patterns):
             continue
         where = Loc(loc.file, join_pointer(loc.pointer, key))
         if patterns and not allowed:
-            message, hint = _pattern_words(str(key), patterns[0])
-            yield sources.diagnostic("S104", message, where, key=True, hint=hint)
+            message, hint = pattern_words(str(key), patterns[0], {})
+            yield _Finding(sources.diagnostic("S104", message, where, key=True, hint=hint))
             continue
         message = f"unknown key '{key}'"
         kind = error.instance.get("type")
@@ -248,8 +292,9 @@ def _unknown_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Ite
             message += f" for type '{kind}'"
         hint = did_you_mean(str(key), allowed)
         if hint is None and allowed:
-            hint = "allowed keys: " + _listing(allowed)
-        yield sources.diagnostic("S100", message, where, key=True, hint=hint)
+            hint = "allowed keys: " + listing(allowed)
+        diagnostic = sources.diagnostic("S100", message, where, key=True, hint=hint)
+        yield _Finding(diagnostic, where.pointer)
 
 
 def _missing_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Iterator[Diagnostic]:
@@ -264,7 +309,7 @@ def _missing_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> Ite
             for needed in needs
         ]
     else:
-        wanted = [(name, "") for name in _as_list(error.validator_value)]
+        wanted = [(name, "") for name in as_list(error.validator_value)]
     kind = instance.get("type")
     for name, why in wanted:
         if name in instance:
@@ -283,7 +328,7 @@ def _forbidden_keys(error: ValidationError, loc: Loc, sources: SourceIndex) -> I
     """S110 at each key that may not be combined with the other keys of its mapping."""
     instance = error.instance if isinstance(error.instance, dict) else {}
     value = error.validator_value if isinstance(error.validator_value, Mapping) else {}
-    present = [k for k in _as_list(value.get("required")) if k in instance]
+    present = [k for k in as_list(value.get("required")) if k in instance]
     others = [f"'{k}'" for k in instance if k not in present]
     for name in present:
         message = f"'{name}' cannot be used together with {', '.join(others) or 'these keys'}"
@@ -296,13 +341,13 @@ def _not_allowed(
 ) -> Diagnostic:
     """S102: the value is none of the allowed ones."""
     allowed = (
-        _as_list(error.validator_value) if error.validator == "enum" else [error.validator_value]
+        as_list(error.validator_value) if error.validator == "enum" else [error.validator_value]
     )
     value = error.instance
-    listing = _listing([_literal(v) for v in allowed])
-    message = f"{_show(value)} is not a valid {_noun(error)} (expected one of: {listing})"
+    shown = listing([literal(v) for v in allowed])
+    message = f"{show(value)} is not a valid {noun(error)} (expected one of: {shown})"
     if len(allowed) == 1:
-        message = f"{_show(value)} is not a valid {_noun(error)} (expected {listing})"
+        message = f"{show(value)} is not a valid {noun(error)} (expected {shown})"
     hint = did_you_mean(str(value), [str(v) for v in allowed]) if isinstance(value, str) else None
     return sources.diagnostic("S102", message, loc, hint=hint, key=key)
 
@@ -311,109 +356,5 @@ def _type_diagnostic(
     expected: Sequence[Any], value: Any, loc: Loc, sources: SourceIndex
 ) -> Diagnostic:
     """S103: expected one kind of value, got another."""
-    names = list(dict.fromkeys(_TYPE_NAMES.get(str(t), str(t)) for t in expected))
-    wanted = " or ".join(names) if names else "another kind of value"
-    message = f"expected {wanted}, got {_show(value)}"
-    hint = None
-    if "string" in expected and isinstance(value, bool):
-        hint = "YAML reads true/false, yes/no and on/off as booleans: quote the value"
-    elif "string" in expected and isinstance(value, int | float):
-        hint = f"quote the value to make it text: '{value}'"
-    elif "array" in expected and isinstance(value, str | int | float):
-        hint = f"write a list: [{value}]"
-    return sources.diagnostic("S103", message, loc, hint=hint)
-
-
-def _pattern_words(value: str, pattern: str) -> tuple[str, str | None]:
-    """Message and hint for a text that does not match `pattern`."""
-    if pattern == ID_PATTERN or pattern.startswith(_ID_PATTERN_START):
-        message = (
-            f"'{value}' is not a valid id: ids are snake_case "
-            "(lowercase letters, digits and _, starting with a letter)"
-        )
-        fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", value).lower())
-        fixed = fixed.strip("_")
-        hint = f"did you mean '{fixed}'?" if re.match(ID_PATTERN, fixed) else None
-        return message, hint
-    return f"'{value}' does not have the required form (pattern {pattern})", None
-
-
-def _limits(error: ValidationError, keyword: str) -> tuple[str, str]:
-    """Code and message for ranges, lengths, sizes, uniqueness and everything else."""
-    limit = error.validator_value
-    shown = _show(error.instance)
-    size = len(error.instance) if isinstance(error.instance, str | list | dict) else 0
-    table: dict[str, tuple[str, str]] = {
-        "minimum": ("S105", f"{shown} is too small: the minimum is {limit}"),
-        "maximum": ("S105", f"{shown} is too large: the maximum is {limit}"),
-        "exclusiveMinimum": ("S105", f"{shown} is too small: it must be more than {limit}"),
-        "exclusiveMaximum": ("S105", f"{shown} is too large: it must be less than {limit}"),
-        "multipleOf": ("S105", f"{shown} is not a multiple of {limit}"),
-        "minLength": ("S106", f"{shown} is too short: at least {limit} characters"),
-        "maxLength": ("S106", f"{shown} is too long: at most {limit} characters, not {size}"),
-        "minItems": ("S107", f"too few items: at least {limit} needed, not {size}"),
-        "maxItems": ("S107", f"too many items: at most {limit} allowed, not {size}"),
-        "uniqueItems": ("S108", f"the list repeats {_duplicates(error.instance)}"),
-        "minProperties": ("S109", f"too few keys: at least {limit} needed, not {size}"),
-        "maxProperties": ("S109", f"too many keys: at most {limit} allowed, not {size}"),
-    }
-    if keyword in table:
-        return table[keyword]
-    if keyword == "oneOf":
-        return "S110", f"{shown} fits more than one of the allowed forms; make it unambiguous"
-    detail = error.message if len(error.message) <= 160 else error.message[:157] + "..."
-    return "S110", f"{shown} is not allowed here ({detail})"
-
-
-def _noun(error: ValidationError) -> str:
-    """What the rejected value is: 'field type', "value for 'mode'", …"""
-    path = list(error.absolute_path)
-    names = [p for p in path if isinstance(p, str)]
-    if not names:
-        return "value"
-    last = names[-1]
-    if last == "type" and path and path[-1] == "type":
-        holder = path[-3] if len(path) >= 3 else None
-        thing = _TYPED_THINGS.get(holder) if isinstance(holder, str) else None
-        return f"{thing} type" if thing else "type"
-    return f"value for '{last}'"
-
-
-def _listing(values: Sequence[str]) -> str:
-    shown = ", ".join(values[:_MAX_LISTED])
-    return shown + ", …" if len(values) > _MAX_LISTED else shown
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else str(value)
-
-
-def _show(value: Any) -> str:
-    """A short, readable rendering of a YAML value for messages."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return _literal(value)
-
-
-def _duplicates(value: Any) -> str:
-    if not isinstance(value, list):
-        return "items"
-    seen: list[Any] = []
-    repeated: list[str] = []
-    for item in value:
-        if item in seen and _show(item) not in repeated:
-            repeated.append(_show(item))
-        seen.append(item)
-    return ", ".join(repeated) or "items"
+    message = f"expected {expected_kinds(expected)}, got {show(value)}"
+    return sources.diagnostic("S103", message, loc, hint=type_hint(expected, value))

@@ -249,10 +249,11 @@ def typed_family(
     """A fixed discriminated family: the `<prefix>` node and one `<prefix>_<type>` each."""
     defs: dict[str, Schema] = {}
     for name, (text, own, required) in variants.items():
+        # The type's own keys first, as in every discriminated family (see `schema`).
         properties = {
             "type": {"const": name, "description": f"`{name}`: {text}"},
-            **common,
             **own,
+            **{key: value for key, value in common.items() if key not in own},
         }
         defs[f"{prefix}_{name}"] = obj(
             f"{title} type `{name}`", text, properties, ["type", *required]

@@ -46,7 +46,8 @@ def check_workflows(ctx: CheckContext) -> None:
         for transition in workflow.all_transitions():
             _check_transition(ctx, entity, workflow, transition)
         _check_initial(ctx, workflow)
-        if _names_resolve(workflow):
+        graph_known = not any(ctx.may_lack(workflow.loc, k) for k in ("states", "transitions"))
+        if graph_known and _names_resolve(workflow):
             # with a misspelt state the graph is wrong: R105 says so, nothing more
             _check_reachability(ctx, workflow)
             _check_ways_out(ctx, workflow)
@@ -63,8 +64,9 @@ def _names_resolve(workflow: WorkflowSpec) -> bool:
 
 
 def state_ref(ctx: CheckContext, workflow: WorkflowSpec, name: str, loc: Loc) -> None:
-    """R105 when `name` is not a state of `workflow`."""
-    if name not in workflow.states:
+    """R105 when `name` is not a state of `workflow` (a workflow without states is
+    reported by the schema; its names are not checked against nothing)."""
+    if workflow.states and name not in workflow.states:
         ctx.unknown("R105", "state", name, workflow.states, loc)
 
 

@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.diagnostics import Diagnostic, Severity
 from engine.spec.sourcemap import NodeSpan, Position, SourceMap, join_pointer
 
-__all__ = ["parse_yaml"]
+__all__ = ["head_of", "parse_yaml"]
 
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -71,10 +71,36 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
     if root is None:
         source = SourceMap(text)
         return None, source, [_inside(d, source) for d in diagnostics]
-    walker = _Walker(file)
+    walker = _Walker(file, text.splitlines())
     data = walker.build(root, "", 0)
     source = SourceMap(text, walker.spans, walker.keys)
     return data, source, _unique([_inside(d, source) for d in diagnostics + walker.diagnostics])
+
+
+def head_of(text: str) -> tuple[str, str] | None:
+    """The first key of a file and its text value (`entity`, `deal`), read from the events
+    before any syntax error; None when the file does not start with a `key: name` pair.
+
+    A file that cannot be parsed still names what it defines when its first line is fine:
+    the checks then know the entity (or table …) exists and do not report it as unknown.
+    """
+    head: list[str] = []
+    depth = 0
+    try:
+        for event in yaml.parse(text.removeprefix("\ufeff"), Loader=_LOADER):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > 1 or isinstance(event, yaml.SequenceStartEvent):
+                    return None
+            elif isinstance(event, yaml.ScalarEvent) and depth == 1:
+                head.append(event.value)
+                if len(head) == 2:
+                    return head[0], head[1]
+            elif isinstance(event, yaml.AliasEvent | yaml.MappingEndEvent):
+                return None
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
 
 
 def _compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
@@ -127,6 +153,8 @@ def _syntax_error(file: str, error: yaml.MarkedYAMLError) -> Diagnostic:
         where = f"line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
         message = f"{problem} ({context} that starts at {where})"
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in (error.problem or "")), None)
+    if hint is not None:
+        message = problem  # the hint explains; "(while scanning …)" would only add noise
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return _diag(file, "Y100", message, line, col, hint=hint)
 
@@ -141,6 +169,7 @@ class _Walker:
     """Builds the data and the source map from the node graph, reporting what it meets."""
 
     file: str
+    lines: list[str] = field(default_factory=list)
     spans: dict[str, NodeSpan] = field(default_factory=dict)
     keys: dict[str, Position] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -262,12 +291,14 @@ class _Walker:
         for key_node, value_node in node.value:
             if key_node.tag != _MERGE:
                 continue
+            if isinstance(value_node, SequenceNode) and self.merge_value(key_node):
+                # `<<: *anchor` naming a list: not a list of mappings written in place
+                self.bad_merge(key_node, value_node, pointer)
+                continue
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
             for source in sources:
                 if not isinstance(source, MappingNode) or id(source) in self.active:
-                    message = "'<<' merges a mapping or a list of mappings"
-                    hint = "write '<<: *anchor' where the anchor names a mapping"
-                    self.error("Y105", message, source.start_mark, pointer, hint)
+                    self.bad_merge(key_node, source, pointer)
                     continue
                 self.active.add(id(source))
                 try:
@@ -279,6 +310,32 @@ class _Walker:
                     if name not in own and name not in merged:
                         merged[name] = pair
         return merged
+
+    def bad_merge(self, key_node: Node, source: Node, pointer: str) -> None:
+        """Y105 at what `<<:` is given (not at the anchor, which may be far away)."""
+        written = self.merge_value(key_node)
+        what = "a list" if isinstance(source, SequenceNode) else "a single value"
+        if isinstance(source, MappingNode):
+            what = "a mapping that contains this one"
+        message = f"'<<' merges mappings, but {written or 'this'} is {what}"
+        hint = "write '<<: *anchor' where the anchor names a mapping"
+        if isinstance(source, SequenceNode) and written.startswith("*"):
+            hint = f"to reuse the list, write it under a key: `<key>: {written}`"
+        line = key_node.end_mark.line
+        text = self.lines[line] if line < len(self.lines) else ""
+        column = key_node.end_mark.column
+        while column < len(text) and text[column] in " \t:":
+            column += 1
+        self.diagnostics.append(
+            Diagnostic("Y105", message, self.file, line + 1, column + 1, pointer, hint)
+        )
+
+    def merge_value(self, key_node: Node) -> str:
+        """The text written after `<<:` on its line (`*close_order`), or ''."""
+        line = key_node.end_mark.line
+        text = self.lines[line] if line < len(self.lines) else ""
+        rest = text[key_node.end_mark.column :].lstrip(" \t:").split("#")[0].strip()
+        return rest if rest.startswith("*") else ""
 
     def own_pairs_quiet(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
         """A merged mapping's own keys; its mistakes are reported where it is defined."""

@@ -99,6 +99,39 @@ def test_fields_of_a_plain_value(check: Check) -> None:
     assert problem.message == "'amount' is a money value and has no fields"
 
 
+@pytest.mark.parametrize(
+    ("text", "expect", "message"),
+    [
+        ("name", ValueType.MONEY, "expected money, but the expression gives text"),
+        ("owner", ValueType.TEXT, "expected text, but the expression gives a user"),
+        ("seats", ValueType.DATE, "expected a date, but the expression gives an integer"),
+        (
+            "customer",
+            ValueType.PERCENT,
+            "expected a percentage, but the expression gives a link to customer",
+        ),
+    ],
+)
+def test_expected_types_are_named_as_a_sentence_would(
+    check: Check, text: str, expect: ValueType, message: str
+) -> None:
+    (problem,) = check(text, expect=expect).problems
+    assert (problem.code, problem.message) == ("X106", message)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("close_date > '2026-02-30'", "'2026-02-30' is not a real date: February 2026 has 28 days"),
+        ("close_date > '2024-13-01'", "'2024-13-01' is not a real date: there is no month 13"),
+        ("close_date > '1/2/2024'", "'1/2/2024' is not a date (write it as 'YYYY-MM-DD')"),
+    ],
+)
+def test_impossible_dates_say_why(check: Check, text: str, message: str) -> None:
+    (problem,) = check(text).problems
+    assert (problem.code, problem.message) == ("X110", message)
+
+
 def test_unknown_function_with_did_you_mean(check: Check) -> None:
     (problem,) = check("lowr(name)").problems
     assert problem.code == "X104"
@@ -133,7 +166,7 @@ def test_wrong_number_of_arguments(check: Check, text: str, message: str) -> Non
         ("'a' - 1", 0, "'-' cannot combine text and integer"),
         ("name + 1", 0, "'+' cannot combine text and integer"),
         ("not 5", 4, "'not' needs true/false values, got an integer"),
-        ("amount and is_key", 0, "'and' needs true/false values, got a money"),
+        ("amount and is_key", 0, "'and' needs true/false values, got money"),
         ("-name", 0, "'-' needs a number, got text"),
         ("len(amount)", 4, "argument 1 of len() must be text, got money"),
         ("year(name)", 5, "argument 1 of year() must be a date, got text"),
@@ -157,7 +190,13 @@ def test_type_mismatches(check: Check, text: str, offset: int, message: str) -> 
 
 
 def test_hints_for_common_type_mistakes(check: Check) -> None:
-    assert check("amount > '5'").problems[0].hint == "write numbers without quotes: amount > 100"
+    assert check("amount > '5'").problems[0].hint == "write numbers without quotes: 5, not '5'"
+    assert check("stage in [1, '2']").problems[0].hint is None  # text, and no quoted number
+    assert (
+        check("amount in [1, '2']").problems[0].hint == "write numbers without quotes: 2, not '2'"
+    )
+    # a real text compared with a number: no hint about quotes
+    assert check("amount > 'big'").problems[0].hint is None
     assert "add_days" in (check("close_date + 1").problems[0].hint or "")
     assert "days_between" in (check("close_date - start_date").problems[0].hint or "")
 
@@ -184,7 +223,7 @@ def test_expected_type(check: Check) -> None:
     assert check("seats * 2", expect=ValueType.MONEY).ok
     (problem,) = check("amount", expect=ValueType.BOOLEAN).problems
     assert problem.code == "X106"
-    assert problem.message == "expected a true/false condition, but the expression gives a money"
+    assert problem.message == "expected a true/false condition, but the expression gives money"
     assert check("today()", expect=ValueType.DATETIME).problems[0].code == "X106"
 
 

@@ -163,3 +163,58 @@ def test_too_long_and_too_deep() -> None:
 
 def test_null_byte_is_a_problem_not_a_crash() -> None:
     assert parse_expression("a\x00").problems[0].code in {"X101", "X109"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stage = 'lost'", "this is not a complete expression"),
+        ("amount >", "this is not a complete expression"),
+        ("round(1, 2", "'(' is opened but never closed"),
+        ("a)", "')' closes nothing: there is no matching opening bracket"),
+        ("name == 'x", "a text value is missing its closing quote"),
+        ("07 > a", "a number cannot start with 0 (write 7, not 07)"),
+        ("1a > b", "this is not a valid number"),
+        ("a if b", "'a if condition' needs an 'else': a if condition else b"),
+        ("f(a b)", "two values stand next to each other with no operator"),
+    ],
+)
+def test_syntax_errors_are_said_in_the_words_of_the_language(text: str, message: str) -> None:
+    (problem,) = parse_expression(text).problems
+    assert (problem.code, problem.message) == ("X101", message)
+    assert "syntax" not in problem.message and "invalid" not in problem.message
+
+
+def test_a_hint_that_repeats_the_message_is_dropped() -> None:
+    (problem,) = parse_expression("name == 'x").problems
+    assert problem.hint is None
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("name.lower()", "write lower(name) instead of name.lower()"),
+        ("name.startswith('A')", "write startswith(name, 'A') instead of name.startswith('A')"),
+        ("name.strip()", "write trim(name) instead of name.strip()"),
+        (
+            "email.endswith('@acme.com')",
+            "there is no function endswith(): see docs/expressions.md for the functions",
+        ),
+    ],
+)
+def test_a_method_call_hint_names_a_real_function_and_keeps_the_arguments(
+    text: str, hint: str
+) -> None:
+    functions = {"lower", "startswith", "trim", "contains"}
+    (problem,) = parse_expression(text, functions=functions).problems
+    assert (problem.code, problem.hint) == ("X102", hint)
+
+
+def test_without_the_function_names_a_method_call_is_rewritten_as_written() -> None:
+    (problem,) = parse_expression("name.left(3)").problems
+    assert problem.hint == "write left(name, 3) instead of name.left(3)"
+
+
+def test_a_list_may_be_the_whole_text_when_asked() -> None:
+    assert parse_expression("['a', 'b']", list_ok=True).ok
+    assert parse_expression("['a', 'b']").problems[0].code == "X102"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.expr import (
+    MemberWords,
     Symbol,
     TypeKind,
     ValueType,
@@ -56,3 +57,13 @@ def test_subform_symbol_is_a_list_of_records() -> None:
     assert lines.type.element == ValueType.record("line")
     assert lines.member_table() == {}
     assert Symbol("x", ValueType.TEXT).member_table() == {}
+
+
+def test_members_can_be_named_other_than_fields() -> None:
+    outputs = {"tier": Symbol("tier", ValueType.TEXT)}
+    words = MemberWords("output", "of decision table 'bonus_tiers'")
+    band = Symbol("band", ValueType.ANY, lambda: outputs, member_words=words)
+    checked = check_expression("band.tierr", {"band": band}, builtin_registry())
+    (problem,) = checked.problems
+    assert problem.message == "unknown output 'tierr' of decision table 'bonus_tiers'"
+    assert problem.hint == "did you mean 'tier'?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.expr import ValueType
-from engine.expr.types import common_type
+from engine.expr.types import common_type, value_phrase
 
 V = ValueType
 
@@ -50,3 +50,21 @@ def test_readable_names() -> None:
     assert str(V.list_of(V.MONEY)) == "list of money"
     assert str(V.BOOLEAN) == "true/false"
     assert str(V.NULL) == "None"
+
+
+@pytest.mark.parametrize(
+    ("value_type", "phrase"),
+    [
+        (ValueType.TEXT, "text"),
+        (ValueType.MONEY, "money"),
+        (ValueType.NUMBER, "a number"),
+        (ValueType.INTEGER, "an integer"),
+        (ValueType.PERCENT, "a percentage"),
+        (ValueType.USER, "a user"),
+        (ValueType.DATE, "a date"),
+        (ValueType.record("customer"), "a link to customer"),
+        (ValueType.list_of(ValueType.MONEY), "a list of money"),
+    ],
+)
+def test_types_are_named_as_a_sentence_says_them(value_type: ValueType, phrase: str) -> None:
+    assert value_phrase(value_type) == phrase

@@ -1,153 +1,16 @@
-"""Small app folders for the spec tests: a clean minimal app, written into tmp_path, that each
-test changes file by file; helpers that run the phases and index diagnostics by location."""
+"""Fixtures of the spec tests: the project's registry and fresh copies of the minimal app
+(`minimal_app.MINIMAL`)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from minimal_app import ROOT, write_app
 
-from engine.diagnostics import Diagnostic
 from engine.plugins import default_registry
-from engine.spec.build import build_app
-from engine.spec.folder import load_app_folder
-from engine.spec.model import AppSpec
-from engine.spec.references import validate_app
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-MINIMAL: dict[str, str] = {
-    "app.yaml": """
-        app: shop
-        title: {en: Shop, zh: 商店}
-        locales: [en, zh]
-        roles:
-          clerk: {label: {en: Clerk, zh: 店员}}
-          boss: {label: Boss, inherits: [clerk]}
-        """,
-    "entities/customer.yaml": """
-        entity: customer
-        label: Customer
-        title_field: name
-        fields:
-          name: {type: text, required: true}
-          owner: {type: user, default: "=me()"}
-          order_total:
-            type: rollup
-            source: order
-            link: customer
-            aggregate: sum
-            field: amount
-            result: money
-        permissions:
-          clerk: {create: true, read: all, update: own}
-        """,
-    "entities/order.yaml": """
-        entity: order
-        label: {en: Order, zh: 订单}
-        title_field: number
-        fields:
-          number: {type: sequence, pattern: "SO-{0000}"}
-          customer: {type: link, to: customer, required: true, filter: "name != this.reason"}
-          owner: {type: user, default: "=me()"}
-          amount: {type: money, min: 0}
-          due: {type: date}
-          lines:
-            type: subform
-            fields:
-              qty: {type: integer, min: 1}
-              price: {type: money}
-          total: {type: formula, expr: "sum(lines.price)", result: money}
-          reason: {type: long_text, required_if: "status == 'rejected'"}
-        validations:
-          - rule: "amount >= 0"
-            message: Amount must not be negative
-            fields: [amount]
-        indexes:
-          - [owner, status]
-          - {fields: [number], unique: true}
-        permissions:
-          clerk: {create: true, read: own, update: own}
-          boss: {read: all, update: "=amount < 1000"}
-        workflow:
-          field: status
-          states:
-            draft: {initial: true, editable: [customer, amount]}
-            review:
-              approval: {approvers: [{type: role, role: boss}], mode: any}
-            done: {final: true}
-            rejected: {final: true}
-          transitions:
-            submit: {from: draft, to: review, roles: [clerk]}
-            approve: {from: review, to: done, set: {due: "=today()"}}
-            reject: {from: review, to: rejected, comment: required}
-        forms:
-          default: {sections: [{fields: [customer, amount, lines]}]}
-        views:
-          all: {type: table, columns: [number, customer, amount, status], sort: [-created_at]}
-          board: {type: kanban, group_by: status, card: [number, amount]}
-          mine: {type: table, filter: "owner == me()", columns: [number]}
-        """,
-    "rules/big_order.yaml": """
-        automation: big_order
-        triggers:
-          - {type: record_updated, entity: order, changed: [amount]}
-        conditions:
-          - "amount > old.amount"
-        actions:
-          - {type: lookup, table: discount, inputs: {amount: "=amount"}, as: tier}
-          - {type: set, values: {reason: "=tier.label"}}
-          - type: notify
-            to: [{type: user_field, field: owner}]
-            channel: inbox
-            title: Big order
-        """,
-    "tables/discount.yaml": """
-        table: discount
-        hit_policy: first
-        inputs: [{name: amount, type: money}]
-        outputs: [{name: label, type: text}]
-        rules:
-          - {when: {amount: ">= 1000"}, then: {label: big}}
-          - {when: {amount: "=? < 1000"}, then: {label: small}}
-        """,
-    "dashboards/sales.yaml": """
-        dashboard: sales
-        label: Sales
-        roles: [boss]
-        widgets:
-          - {type: number, id: total, entity: order, aggregate: sum, field: amount,
-             filter: "status == 'done'"}
-          - {type: bar, id: by_owner, entity: order, aggregate: sum, field: amount,
-             group_by: owner}
-        """,
-    "tests/flow.yaml": """
-        suite: flow
-        scenarios:
-          - name: an order is approved
-            steps:
-              - {type: create, user: ann, entity: customer, values: {name: ACME}, as: acme}
-              - {type: create, user: ann, entity: order, values: {customer: "=acme"}, as: o}
-              - {type: action, user: ann, record: o, action: submit}
-              - {type: expect, record: o, values: {status: review}}
-        """,
-}
-"""A clean app touching every document kind: zero diagnostics."""
-
-
-def write_app(root: Path, files: dict[str, str | None]) -> Path:
-    """MINIMAL with `files` replacing (None: deleting) or adding files; returns the folder."""
-    merged: dict[str, str | None] = {**MINIMAL, **files}
-    for name, text in merged.items():
-        if text is None:
-            continue
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -167,30 +30,3 @@ def make_app(tmp_path: Path) -> Callable[..., Path]:
         return write_app(tmp_path / f"app{next(counter)}", files or {})
 
     return make
-
-
-def built(app_dir: Path, registry: Any) -> tuple[AppSpec, list[Diagnostic]]:
-    """Load and build without the schema phase (the builder must tolerate anything)."""
-    folder = load_app_folder(app_dir)
-    assert not folder.diagnostics, folder.diagnostics
-    app, problems = build_app(folder, registry, [])
-    assert app is not None
-    return app, problems
-
-
-def references(app_dir: Path, registry: Any) -> list[Diagnostic]:
-    """Load, build and validate, skipping the schema phase: only R, W and X codes."""
-    folder = load_app_folder(app_dir)
-    app, problems = build_app(folder, registry, [])
-    assert app is not None
-    return problems + validate_app(app, registry, folder.sources)
-
-
-def where(diagnostics: Iterable[Diagnostic]) -> set[tuple[str, str, str]]:
-    """(code, pointer, file:line:col) of each diagnostic."""
-    return {(d.code, d.pointer, f"{d.file}:{d.line}:{d.col}") for d in diagnostics}
-
-
-def codes(diagnostics: Iterable[Diagnostic]) -> list[str]:
-    """The codes, sorted."""
-    return sorted(d.code for d in diagnostics)

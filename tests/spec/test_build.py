@@ -10,12 +10,11 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from conftest import ROOT, built
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from minimal_app import ROOT, built
 
-from engine.diagnostics import Diagnostic, Severity
-from engine.spec.build import build_app
+from engine.spec.build import build_app, without
 from engine.spec.document import Loc
 from engine.spec.folder import load_app_folder
 from engine.spec.model import ExprSpec, ScopeKind, ScopeSpec
@@ -238,31 +237,56 @@ def test_the_spec_is_immutable(make_app: Any, registry: Any) -> None:
         app.entities["order"].fields["amount"].options["min"] = 1  # type: ignore[index]
 
 
-def test_documents_that_failed_the_schema_are_skipped(make_app: Any, registry: Any) -> None:
+def test_rejected_nodes_are_left_out_and_the_rest_is_built(make_app: Any, registry: Any) -> None:
     folder = load_app_folder(make_app())
-    failed = [
-        Diagnostic("S101", "bad", "entities/order.yaml", 3, 3, "/fields"),
-        Diagnostic(
-            "W999",
-            "only a warning",
-            "rules/big_order.yaml",
-            1,
-            1,
-            "/",
-            severity=Severity.WARNING,
-        ),
-    ]
-    app, problems = build_app(folder, registry, failed)
+    rejected = {
+        "entities/order.yaml": {"/fields/amount", "/views/board/type", "/indexes/0"},
+        "app.yaml": {"/title"},
+    }
+    app, problems = build_app(folder, registry, rejected)
     assert app is not None and problems == []
+    order = app.entities["order"]
+    # a rejected field is declared but unbuilt; a rejected key takes its default
+    assert "amount" not in order.fields and order.unbuilt_fields == {"amount"}
+    assert order.views["board"].type == "table" and order.views["board"].group_by == "status"
+    # a rejected list item leaves a hole: the other items keep their places
+    assert [index.fields for index in order.indexes] == [(), ("number",)]
+    assert order.indexes[1].loc.pointer == "/indexes/1"
+    assert app.title == {} and app.roles.keys() == {"clerk", "boss"}
+    assert not app.is_unbuilt("entity", "order")
+
+
+def test_the_document_itself_rejected_is_unbuilt(make_app: Any, registry: Any) -> None:
+    folder = load_app_folder(make_app())
+    app, _ = build_app(folder, registry, {"entities/order.yaml": {""}})
+    assert app is not None
     assert "order" not in app.entities and app.is_unbuilt("entity", "order")
-    assert "big_order" in app.automations  # a warning does not skip a document
     assert not app.is_unbuilt("entity", "customer")
 
 
-def test_no_spec_without_a_valid_app_document(make_app: Any, registry: Any) -> None:
-    folder = load_app_folder(make_app())
-    failed = [Diagnostic("S101", "bad", "app.yaml", 1, 1, "/roles", severity=Severity.ERROR)]
-    assert build_app(folder, registry, failed) == (None, [])
+def test_a_file_that_cannot_be_parsed_is_unbuilt_by_its_first_line(
+    make_app: Any, registry: Any
+) -> None:
+    broken = "entity: order\nfields:\n  number: {type: text\n"
+    folder = load_app_folder(make_app({"entities/order.yaml": broken}))
+    assert [d.code for d in folder.diagnostics] == ["Y100"]
+    assert folder.unparsed == (("entity", "order"),)
+    app, _ = build_app(folder, registry)
+    assert app is not None and app.is_unbuilt("entity", "order")
+
+
+def test_without_copies_only_the_way_to_a_rejected_node() -> None:
+    data = {"a": {"b": [1, 2, 3]}, "c": {"d": 1}}
+    pruned = without(data, ["/a/b/1", "/missing/x", "/a/b/9"])
+    assert pruned == {"a": {"b": [1, None, 3]}, "c": {"d": 1}}
+    assert data == {"a": {"b": [1, 2, 3]}, "c": {"d": 1}}
+    assert pruned["c"] is data["c"]
+    assert without(data, [""]) is None
+
+
+def test_no_spec_without_an_app_document(make_app: Any, registry: Any) -> None:
+    folder = load_app_folder(make_app({"app.yaml": None}))
+    assert build_app(folder, registry) == (None, [])
 
 
 def test_ill_typed_values_do_not_crash_the_builder(make_app: Any, registry: Any) -> None:
@@ -327,7 +351,8 @@ def test_mutated_documents_never_crash_the_builder_or_checks(
         dataclasses.replace(doc, data=_mutate(doc.data, picks)) for doc in folder.documents
     )
     mutated = dataclasses.replace(folder, documents=documents)
-    app, problems = build_app(mutated, registry, [])
+    app, problems = build_app(mutated, registry)
     assert app is not None and problems == []
     for found in validate_app(app, registry, folder.sources):
-        assert found.code[0] in "RWXP" and found.file and found.message
+        # S: the key rules, regular expressions and time zones checked beside the schema
+        assert found.code[0] in "RWXPS" and found.file and found.message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import references, where
+from minimal_app import references, where
 
 CUSTOMER = """
     entity: customer
@@ -197,4 +197,69 @@ def test_multi_line_expressions_point_at_the_right_line(make_app: Any, registry:
     )
     assert found_in(make_app, registry, files) == {
         ("X103", "/fields/vip/visible_if", "entities/customer.yaml:9:7")
+    }
+
+
+TABLE = """
+    table: discount
+    inputs: [{name: amount, type: money}, {name: tier, type: text}]
+    outputs: [{name: label, type: text}, {name: rate, type: percent}]
+    rules:
+      - {when: {amount: ">== 10", tier: "-"}, then: {label: big, rate: 0.1}}
+      - {when: {amount: "[500 .. 100]", tier: "in ['a', 2]"}, then: {label: x, rate: "5%"}}
+      - {when: {amount: "=? > 1", tier: A}, then: {label: "=tier + 'x'", rate: "=amount"}}
+    """
+
+
+def test_table_cells_are_unary_tests_checked_at_the_character(make_app: Any, registry: Any) -> None:
+    found = references(make_app({"tables/discount.yaml": TABLE}), registry)
+    assert where(found) == {
+        ("X101", "/rules/0/when/amount", "tables/discount.yaml:5:24"),  # the second '='
+        ("R121", "/rules/1/when/amount", "tables/discount.yaml:6:21"),
+        ("X106", "/rules/1/when/tier", "tables/discount.yaml:6:53"),  # the 2
+        ("X106", "/rules/1/then/rate", "tables/discount.yaml:6:82"),
+    }
+    messages = {d.pointer: d.message for d in found}
+    assert messages["/rules/0/when/amount"] == "after '>=', '= 10' is not a value"
+    assert messages["/rules/1/then/rate"] == "the output is a percentage, but this value is text"
+    assert messages["/rules/1/when/amount"] == (
+        "the range matches nothing: its lower end 500 is above its upper end 100"
+    )
+
+
+def test_a_filter_over_an_unknown_entity_is_still_checked_for_its_functions(
+    make_app: Any, registry: Any
+) -> None:
+    dashboard = """
+        dashboard: sales
+        widgets:
+          - {type: number, id: n, entity: ordr, filter: "amout > 0 and amount > todai()"}
+        """
+    found = references(make_app({"dashboards/sales.yaml": dashboard}), registry)
+    # the entity is unknown (R102): its fields are not, the function still is
+    assert where(found) == {
+        ("R102", "/widgets/0/entity", "dashboards/sales.yaml:3:35"),
+        ("X104", "/widgets/0/filter", "dashboards/sales.yaml:3:73"),
+    }
+    unknown = next(d for d in found if d.code == "X104")
+    assert unknown.hint == "did you mean 'today'?"
+
+
+def test_an_automation_without_a_known_record_checks_what_it_can(
+    make_app: Any, registry: Any
+) -> None:
+    rule = """
+        automation: on_ordr
+        triggers:
+          - {type: record_created, entity: ordr}
+        conditions:
+          - "amount > 0 and record.x == old.y and lenn(name) > 2"
+        actions:
+          - {type: update, entity: customer, where: "id == record.customer", values: {nme: x}}
+        """
+    found = references(make_app({"rules/on_ordr.yaml": rule}), registry)
+    assert {(d.code, d.pointer) for d in found} == {
+        ("R102", "/triggers/0/entity"),
+        ("X104", "/conditions/0"),
+        ("R103", "/actions/0/values/nme"),
     }

@@ -101,6 +101,13 @@ def test_include_that_matches_nothing_is_a_warning_at_the_pattern(tmp_path: Path
     assert folder.diagnostics[1].message == "the include 'flows/*.yaml' matches no file"
 
 
+def test_an_include_of_a_misspelt_folder_suggests_the_existing_one(tmp_path: Path) -> None:
+    files = {"app.yaml": APP + "includes: [entity/*.yaml, rules/x/*.yaml, zzz/*.yaml]\n"}
+    make(tmp_path, {**files, "entities/a.yaml": "entity: a\n", "rules/b.yaml": "entity: b\n"})
+    hints = [d.hint for d in load_app_folder(tmp_path).diagnostics]
+    assert hints == ["did you mean 'entities/*.yaml'?", None, None]
+
+
 def test_default_includes_that_match_nothing_say_nothing(tmp_path: Path) -> None:
     make(tmp_path, {"app.yaml": APP})
     assert load_app_folder(tmp_path).diagnostics == []
@@ -130,7 +137,11 @@ def test_missing_app_yaml(tmp_path: Path) -> None:
     make(tmp_path, {"entities/a.yaml": "entity: a\n"})
     folder = load_app_folder(tmp_path)
     assert [where(d) for d in folder.diagnostics] == [("Y110", "app.yaml", 0, 0, "")]
-    assert "no app.yaml" in folder.diagnostics[0].message
+    # paths are relative to the app folder: its own (temporary, absolute) path is not shown
+    assert folder.diagnostics[0].message == (
+        "the folder has no app.yaml: an app folder starts with app.yaml"
+    )
+    assert str(tmp_path) not in folder.diagnostics[0].message
     assert folder.documents == ()
 
 
@@ -271,3 +282,12 @@ def test_name_that_is_not_text_is_none(tmp_path: Path) -> None:
     folder = load_app_folder(tmp_path)
     assert folder.diagnostics == []  # the schema reports the type
     assert folder.documents[1].kind == "entity" and folder.documents[1].name is None
+
+
+def test_a_file_that_cannot_be_parsed_still_names_what_it_defines(tmp_path: Path) -> None:
+    broken = "entity: deal\nfields:\n  name:\n    required: true\n\tmax_length: 9\n"
+    make(tmp_path, {"app.yaml": APP, "entities/deal.yaml": broken, "entities/x.yaml": "- a\n"})
+    folder = load_app_folder(tmp_path)
+    assert [d.code for d in folder.diagnostics] == ["Y100", "Y111"]
+    assert folder.unparsed == (("entity", "deal"),)
+    assert [d.file for d in folder.documents] == ["app.yaml"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import codes, references, where
+from minimal_app import codes, references, where
 
-from engine.diagnostics import Diagnostic, Severity
+from engine.diagnostics import Severity
 from engine.spec.build import build_app
 from engine.spec.folder import load_app_folder
 from engine.spec.references import validate_app
@@ -150,12 +150,12 @@ def test_rollup_parts_refer_to_the_source(make_app: Any, registry: Any) -> None:
         fields:
           name: {type: text}
           owner: {type: user}
-          a: {type: rollup, source: ordr, aggregate: count}
+          a: {type: rollup, source: ordr, link: customer, aggregate: count}
           b: {type: rollup, source: order, link: owner, aggregate: sum, field: amout}
         """
     found = references(make_app({"entities/customer.yaml": customer}), registry)
     assert where(found) == {
-        ("R102", "/fields/a/source", "entities/customer.yaml:5:29"),
+        ("R102", "/fields/a/source", "entities/customer.yaml:5:29"),  # link: unchecked
         ("R111", "/fields/b/link", "entities/customer.yaml:6:42"),
         ("R103", "/fields/b/field", "entities/customer.yaml:6:72"),
     }
@@ -292,10 +292,67 @@ def test_label_locales_not_listed_are_warnings(make_app: Any, registry: Any) -> 
 
 def test_documents_that_failed_are_not_reported_again(make_app: Any, registry: Any) -> None:
     folder = load_app_folder(make_app())
-    failed = [Diagnostic("S101", "broken", "entities/customer.yaml", 1, 1, "/fields")]
-    app, _ = build_app(folder, registry, failed)
+    app, _ = build_app(folder, registry, {"entities/customer.yaml": {""}})
     assert app is not None
     assert "customer" not in app.entities
     assert app.is_unbuilt("entity", "customer")
     # order links to customer, the suite creates one: nothing cascades from the skipped file
     assert codes(validate_app(app, registry, folder.sources)) == []
+
+
+def test_fields_that_failed_are_not_reported_again(make_app: Any, registry: Any) -> None:
+    folder = load_app_folder(make_app())
+    # `amount` of order is used by forms, views, validations, permissions, dashboards …
+    app, _ = build_app(folder, registry, {"entities/order.yaml": {"/fields/amount"}})
+    assert app is not None and app.entities["order"].unbuilt_fields == {"amount"}
+    assert codes(validate_app(app, registry, folder.sources)) == []
+
+
+def test_widget_ids_are_unique_and_sorts_name_fields(make_app: Any, registry: Any) -> None:
+    dashboard = """
+        dashboard: sales
+        widgets:
+          - {type: number, id: total, entity: order, aggregate: sum, field: amount}
+          - {type: bar, id: total, entity: order, group_by: owner, sort: "-amout"}
+          - {type: bar, entity: order, group_by: owner, sort: created_at}
+        """
+    found = references(make_app({"dashboards/sales.yaml": dashboard}), registry)
+    assert where(found) == {
+        ("R120", "/widgets/1/id", "dashboards/sales.yaml:4:21"),
+        ("R103", "/widgets/1/sort", "dashboards/sales.yaml:4:67"),
+    }
+    duplicate = next(d for d in found if d.code == "R120")
+    assert duplicate.related == ("dashboards/sales.yaml:3:24",)
+    assert next(d for d in found if d.code == "R103").hint == "did you mean 'amount'?"
+
+
+def test_unknown_fields_list_the_entitys_own_fields_first(make_app: Any, registry: Any) -> None:
+    customer = """
+        entity: customer
+        fields:
+          zeta: {type: text}
+          name: {type: text}
+        title_field: omega
+        """
+    (problem,) = references(make_app({"entities/customer.yaml": customer}), registry)
+    assert problem.hint == (
+        "known: name, zeta, id, created_at, created_by, updated_at, updated_by, version"
+    )
+
+
+def test_one_owner_scope_problem_per_role(make_app: Any, registry: Any) -> None:
+    customer = """
+        entity: customer
+        fields:
+          name: {type: text}
+        permissions:
+          clerk: {read: own, update: own, delete: all}
+          boss: {export: team}
+        """
+    found = references(make_app({"entities/customer.yaml": customer}), registry)
+    assert where(found) == {
+        ("R117", "/permissions/clerk/read", "entities/customer.yaml:5:17"),
+        ("R117", "/permissions/boss/export", "entities/customer.yaml:6:18"),
+    }
+    clerk = next(d for d in found if d.pointer == "/permissions/clerk/read")
+    assert clerk.message.startswith("'read: own' and 'update: own' need an 'owner' user field")

@@ -115,3 +115,15 @@ def test_a_missing_plugin_is_p130_at_its_list_position_with_a_hint() -> None:
     assert found[1].message == (
         "this app needs the plugin 'dingtalk', which is not installed (installed: rating)"
     )
+
+
+def test_the_builtin_plugin_is_never_offered_as_installable() -> None:
+    builtin = PluginInfo("builtin", "Formwork itself.", {}, "engine.builtins")
+    registry = Registry(plugins=MappingProxyType({"builtin": builtin, "rating": RATING}))
+    (found,) = validate_app_plugins(["builtn"], registry)
+    assert found.message == (
+        "this app needs the plugin 'builtn', which is not installed (installed: rating)"
+    )
+    assert found.hint == "put builtn.py in the project's plugins/ folder or install its package"
+    only_builtin = Registry(plugins=MappingProxyType({"builtin": builtin}))
+    assert "(installed: none)" in validate_app_plugins(["x"], only_builtin)[0].message

@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from engine.diagnostics import Diagnostic
 from engine.spec.document import Document, SourceIndex
 from engine.spec.folder import load_app_folder
-from engine.spec.schema_check import SchemaValidators, validate_documents, validators_for
+from engine.spec.schema_check import (
+    SchemaValidators,
+    check_documents,
+    validate_documents,
+    validators_for,
+)
+from engine.spec.schema_words import pattern_words
 from engine.spec.yaml_loader import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -309,10 +315,48 @@ def test_id_pattern_on_a_mapping_key_points_at_the_key() -> None:
     assert problem.hint == "did you mean 'due_date'?"
 
 
-def test_other_patterns_are_quoted() -> None:
+def test_a_pattern_is_never_shown_as_a_regex() -> None:
     (problem,) = check("entity: d\nfields: {}\nlabel: {eng: x}\n")
     assert where(problem) == ("S104", 3, 9, "/label/eng")
-    assert problem.message == "'eng' does not have the required form (pattern ^[a-z]{2}$)"
+    assert problem.message == "'eng' does not have the required form"
+
+
+def test_a_pattern_of_the_app_schema_is_named_by_its_form() -> None:
+    schema = {"type": "string", "pattern": "^[+-]?[0-9]+(m|h|d|w)$"}
+    assert pattern_words("3 days", schema["pattern"], schema) == (
+        "'3 days' is not a duration like 30m, 48h, 3d or 2w (a whole number and m, h, d "
+        "or w, with an optional sign)",
+        None,
+    )
+
+
+def test_an_unknown_pattern_is_described_by_its_key() -> None:
+    schema = {"type": "string", "pattern": "^x+$", "description": "Only x, one or more."}
+    message, _ = pattern_words("y", "^x+$", schema)
+    assert message == "'y' does not have the required form: Only x, one or more"
+
+
+def test_a_number_or_expression_key_says_both() -> None:
+    schema = {"type": ["number", "string"], "pattern": "^="}
+    assert pattern_words("1,000", "^=", schema) == (
+        "expected a number or an =expression, got '1,000'",
+        "write 1000: numbers take no thousands separator",
+    )
+
+
+def test_a_number_with_thousands_separators_gets_a_hint() -> None:
+    (problem,) = check("app: a\nversion: 1,000\n", "app")
+    assert where(problem) == ("S103", 2, 10, "/version")
+    assert problem.hint == "write 1000: numbers take no thousands separator"
+
+
+def test_an_invalid_regular_expression_is_named_with_the_reason() -> None:
+    schema = {"definitions": {"entity_file": {"properties": {"p": {"format": "regex"}}}}}
+    (problem,) = check("entity: d\np: '[a-z'\n", schema=schema)
+    assert where(problem) == ("S104", 2, 4, "/p")
+    assert problem.message == (
+        "'[a-z' is not a valid regular expression: unterminated character set at position 0"
+    )
 
 
 # -- S105–S109 limits --------------------------------------------------------------------------
@@ -550,4 +594,24 @@ def test_real_schema_errors_are_located(real_schema: dict[str, Any], tmp_path: P
     assert hints == {
         "/fields/amount/type": "did you mean 'money'?",
         "/fields/probability/precison": "did you mean 'precision'?",
+    }
+
+
+def test_the_report_names_the_nodes_the_schema_rejected() -> None:
+    text = (
+        "entity: d\n"
+        "fields:\n"
+        "  Bad Id: {type: date}\n"  # S104 on a key: the name is wrong, the field is kept
+        "  a: {type: text, colour: red}\n"  # S100: the unknown key is left out
+        "  b: {type: dat}\n"  # S102: the value is left out
+        "  c: {}\n"  # S101: nothing rejected, what is there is usable
+        "tags: [a, b, c]\n"  # S107: too many, but each is fine
+        "label: 5\n"  # S103: the value is left out
+    )
+    data, source, _ = parse_yaml(text, "entity.yaml")
+    document = Document("entity.yaml", "entity", "d", data, source)
+    report = check_documents([document], SourceIndex({document.file: source}), SCHEMA)
+    assert {d.code for d in report.diagnostics} == {"S100", "S101", "S102", "S103", "S104", "S107"}
+    assert report.rejected == {
+        "entity.yaml": frozenset({"/fields/a/colour", "/fields/b/type", "/label"})
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from conftest import references, where
+from minimal_app import references, where
 
 from engine.diagnostics import Severity
 

@@ -11,7 +11,7 @@ import yaml
 from engine.diagnostics import Diagnostic
 from engine.spec import yaml_loader
 from engine.spec.sourcemap import Position
-from engine.spec.yaml_loader import parse_yaml
+from engine.spec.yaml_loader import head_of, parse_yaml
 
 DEFAULT_LOADER = yaml_loader._LOADER  # before the fixture below patches it
 LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
@@ -206,9 +206,33 @@ def test_merge_of_several_mappings_first_wins() -> None:
     assert data["c"] == {"k": 1, "j": 3}
 
 
-def test_merge_of_a_scalar_is_an_error() -> None:
+def test_merge_of_a_scalar_is_an_error_at_the_merge_key() -> None:
     _, _, problems = parse_yaml("a: &a 5\nb:\n  <<: *a\n  c: 1\n", "f.yaml")
-    assert [where(d) for d in problems] == [("Y105", 1, 4, "/b")]
+    assert [where(d) for d in problems] == [("Y105", 3, 7, "/b")]
+    assert problems[0].message == "'<<' merges mappings, but *a is a single value"
+
+
+def test_merge_of_an_anchored_list_is_one_error_at_the_merge_key() -> None:
+    text = "a: &names [x, y]\nb:\n  c: 1\n  <<: *names  # meant: names: *names\n"
+    _, _, problems = parse_yaml(text, "f.yaml")
+    assert [where(d) for d in problems] == [("Y105", 4, 7, "/b")]
+    assert problems[0].message == "'<<' merges mappings, but *names is a list"
+    assert problems[0].hint == "to reuse the list, write it under a key: `<key>: *names`"
+
+
+def test_a_tab_gives_the_hint_without_the_parser_context() -> None:
+    _, _, problems = parse_yaml("a:\n  b: 1\n\tc: 2\n", "f.yaml")
+    assert [where(d) for d in problems] == [("Y100", 3, 1, "")]
+    assert "while scanning" not in problems[0].message
+    assert problems[0].hint == "indent with spaces: YAML does not allow tabs for indentation"
+
+
+def test_the_head_of_a_broken_file_is_still_read() -> None:
+    assert head_of("# c\nentity: deal\nfields:\n  a: {type: text\n") == ("entity", "deal")
+    assert head_of("{table: t, rules: [\n") == ("table", "t")
+    assert head_of("entity: [deal\n") is None
+    assert head_of("- a\n") is None
+    assert head_of("\tentity: deal\n") is None
 
 
 def test_recursive_alias_is_an_error_not_a_hang() -> None:
