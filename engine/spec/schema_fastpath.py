@@ -8,20 +8,24 @@ wording never depends on this module.
 
 Generating and compiling the code costs seconds, so the generated module is kept in a cache
 folder (`FORMWORK_CACHE_DIR`, else `$XDG_CACHE_HOME/formwork`, else `~/.cache/formwork`) under
-a name derived from the schema's hash; Python then keeps its bytecode beside it. When the
-cache cannot be written the code is compiled in memory; when the schema uses something the
+a name derived from the schema's hash, with its compiled bytecode beside it (written here,
+not by the import system, which `PYTHONDONTWRITEBYTECODE` may switch off: compiling the
+2 MB module costs seconds on every start). When the cache cannot be written the code is
+compiled in memory; when the schema uses something the
 compiler does not support, there is no fast path and `jsonschema` does all the work.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
+import marshal
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import fastjsonschema
@@ -36,7 +40,7 @@ _ENTRY = "validate"
 # `detailed_exceptions=False` mode fails to generate `const` checks, so details stay on.)
 _OPTIONS: dict[str, Any] = {"use_default": False}
 # Part of the cache key: bump it whenever the code written to the cache changes shape.
-_RECIPE = "2"
+_RECIPE = "3"
 
 
 def cache_dir() -> Path:
@@ -85,17 +89,41 @@ def _load_cached(digest: str) -> Callable[[Any], Any] | None:
 
 
 def _import(path: Path, digest: str) -> Callable[[Any], Any] | None:
-    spec = importlib.util.spec_from_file_location(f"formwork_schema_{digest}", path)
-    if spec is None or spec.loader is None:
+    code = _bytecode(path)
+    if code is None:
         return None
-    module = importlib.util.module_from_spec(spec)
+    namespace: dict[str, Any] = {"__name__": f"formwork_schema_{digest}", "__file__": str(path)}
     try:
-        spec.loader.exec_module(module)
+        exec(code, namespace)  # our own generated validator, from our cache
     except (SyntaxError, ImportError, OSError):
-        # A truncated or foreign cache file: regenerate rather than fail the check.
         return None
-    function = getattr(module, _ENTRY, None)
+    function = namespace.get(_ENTRY)
     return function if callable(function) else None
+
+
+def _bytecode(path: Path) -> CodeType | None:
+    """The module's code object: from the bytecode cache beside it, else compiled (and
+    cached). A truncated or foreign cache file means compiling again, never failing."""
+    cached = path.with_name(f"{path.stem}.{sys.implementation.cache_tag}.code")
+    try:
+        if cached.is_file() and cached.stat().st_mtime >= path.stat().st_mtime:
+            code = marshal.loads(cached.read_bytes())
+            if isinstance(code, CodeType):
+                return code
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    try:
+        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    except (OSError, SyntaxError, ValueError):
+        return None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(marshal.dumps(code))
+        os.replace(temporary, cached)
+    except OSError:
+        pass  # a read-only cache: compile every time
+    return code
 
 
 def _generate(schema: Mapping[str, Any], digest: str) -> Callable[[Any], Any]:
