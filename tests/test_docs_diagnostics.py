@@ -3,8 +3,9 @@
 The codes are collected the way each range is declared: R and W codes in the `CODES` table of
 `engine.spec.codes`, X codes in the `CODES` table of `engine.expr.problems`, S codes in the
 module docstring of `engine.spec.schema_check` (the checks made beside the schema — key
-rules, regular expressions, time zones — use only those), and Y and P codes as the string
-literals the loader, the folder reader and the plugin modules emit. Every row's example must
+rules, regular expressions, time zones — use only those), and Y, P and D codes as the string
+literals the loader, the folder reader, the plugin modules and the demo-recipe modules (the
+seeding package and the `seed` command) emit. Every row's example must
 exist: a case of the broken-app corpus that expects the code, or a test file that mentions it.
 """
 
@@ -24,17 +25,20 @@ DOC = ROOT / "docs" / "diagnostics.md"
 CORPUS = ROOT / "tests" / "spec" / "broken"
 ENGINE = ROOT / "engine"
 
-CODE = r"[YSRXPW]\d{3}"
+CODE = r"[YSRXPWD]\d{3}"
 QUOTED_CODE = re.compile(rf"""["']({CODE})["']""")
 # A table row: | `CODE` | meaning | example |  (the example cell holds no '|')
 DOC_ROW = re.compile(rf"^\| `({CODE})` \| (.+) \| ([^|]+) \|$", re.MULTILINE)
-# Modules that emit Y and P codes as literals (R, W, X and S are declared in tables/docs).
+# Modules that emit Y, P and D codes as literals (R, W, X and S are declared in tables/docs).
 LITERAL_SOURCES = (
     ENGINE / "spec" / "yaml_loader.py",
     ENGINE / "spec" / "folder.py",
     ENGINE / "spec" / "registry.py",
     *sorted((ENGINE / "plugins").glob("*.py")),
+    *sorted((ENGINE / "seeding").glob("*.py")),
+    ENGINE / "cli" / "seed.py",
 )
+LITERAL_PHASES = "YPD"
 
 
 def engine_codes() -> set[str]:
@@ -43,7 +47,9 @@ def engine_codes() -> set[str]:
     codes |= set(re.findall(r"\b(S\d{3})\b", engine.spec.schema_check.__doc__ or ""))
     for source in LITERAL_SOURCES:
         codes |= {
-            c for c in QUOTED_CODE.findall(source.read_text(encoding="utf-8")) if c[0] in "YP"
+            c
+            for c in QUOTED_CODE.findall(source.read_text(encoding="utf-8"))
+            if c[0] in LITERAL_PHASES
         }
     return codes
 
@@ -59,7 +65,7 @@ def documented() -> dict[str, str]:
 def test_every_phase_declares_codes() -> None:
     phases = {code[0] for code in engine_codes()}
     # the collector would silently find nothing if a declaration moved: fail loudly instead
-    assert phases == set("YSRXPW")
+    assert phases == set("YSRXPWD")
 
 
 def test_every_engine_code_is_documented() -> None:
@@ -89,6 +95,7 @@ def test_the_listed_codes_are_found_where_they_are_emitted() -> None:
     # spot checks that each collector reads the right thing
     codes = engine_codes()
     assert {"Y101", "Y113", "S100", "S199", "R102", "R201", "W120", "X101", "P100", "P130"} <= codes
+    assert {"D100", "D101", "D106", "D110", "D116", "D120"} <= codes
 
 
 @pytest.mark.parametrize("code", sorted(documented()))

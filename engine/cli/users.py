@@ -21,7 +21,7 @@ from engine.cli.context import CliContext
 from engine.diagnostics import Diagnostic, did_you_mean, render_text
 from engine.errors import AppInvalid, FormworkError
 from engine.runtime.engine import Engine
-from engine.runtime.people import PeopleService, Team
+from engine.runtime.people import KEEP, Keep, PeopleService, Team
 
 __all__ = ["app_option", "database_option", "open_engine", "users"]
 
@@ -226,6 +226,41 @@ def add_team(
         parent_id = _team(people, parent).id if parent is not None else None
         team = people.create_team(name, parent_id=parent_id, manager=manager)
         click.echo(f"Added team '{team.name}' (id {team.id}).")
+
+
+@teams.command("edit")
+@click.argument("team")
+@click.option("--name", help="A new name.")
+@click.option("--parent", help="Move it under this team (name or id).")
+@click.option("--root", is_flag=True, help="Take it from under its parent: a top-level team.")
+@click.option("--manager", help="The username of its new head.")
+@app_option
+@database_option
+def edit_team(
+    team: str,
+    name: str | None,
+    parent: str | None,
+    root: bool,
+    manager: str | None,
+    app_dir: Path,
+    database_url: str | None,
+) -> None:
+    """Rename, move or re-head the team TEAM (name or id); what is not given stays."""
+    if parent is not None and root:
+        raise click.UsageError("--parent and --root exclude each other: give one")
+    with open_engine(app_dir, database_url) as engine:
+        people = engine.people
+        team_id = _team(people, team).id
+        parent_id: int | Keep | None = KEEP
+        if root:
+            parent_id = None
+        elif parent is not None:
+            parent_id = _team(people, parent).id
+        edited = people.update_team(team_id, name=name, parent_id=parent_id, manager=manager)
+        above = people.get_team(edited.parent_id).name if edited.parent_id is not None else None
+        place = f"under '{above}'" if above is not None else "at the top"
+        head = f", head {edited.manager}" if edited.manager else ""
+        click.echo(f"Team '{edited.name}' (id {edited.id}): {place}{head}.")
 
 
 @teams.command("list")

@@ -8,6 +8,7 @@ so a leaked database does not leak working tokens. `load_actor` turns a username
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 import secrets
@@ -27,13 +28,24 @@ from engine.runtime.record_store import inserted_id
 from engine.storage.database import Database
 from engine.storage.system_tables import SystemTables
 
-__all__ = ["USERNAME_PATTERN", "PeopleService", "Team", "User", "token_digest"]
+__all__ = ["KEEP", "USERNAME_PATTERN", "Keep", "PeopleService", "Team", "User", "token_digest"]
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 TOKEN_BYTES = 32
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 """How stale a token's `last_used_at` may get before a request writes it again: writing it
 on every API request would make every read a write."""
+
+
+class Keep(enum.Enum):
+    """The type of `KEEP`: a default distinct from None, for arguments where None is itself
+    a value to store (a team's parent: None makes it a root team)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+"""Leave this as it is (the default of `update_team`'s `parent_id`)."""
 
 
 def token_digest(token: str) -> str:
@@ -211,21 +223,29 @@ class PeopleService:
         team_id: int,
         *,
         name: str | None = None,
-        parent_id: int | None = None,
+        parent_id: int | Keep | None = KEEP,
         manager: str | None = None,
     ) -> Team:
-        """Rename a team, move it under another parent, or change its manager."""
+        """Rename a team, move it under another parent (`parent_id=None`: make it a root
+        team; `KEEP`, the default: leave it where it is), or change its manager; `name` and
+        `manager` left None stay as they are."""
         teams = self.system.teams
         values: dict[str, object] = {}
         with self.db.begin() as connection:
             self.rows.require_team(connection, team_id)
             if name is not None:
+                if (other := self.rows.team_by_name(connection, name)) is not None and (
+                    other.id != team_id
+                ):
+                    raise BadRequest(f"a team named '{name}' already exists")
                 values["name"] = name
-            if parent_id is not None:
+            if isinstance(parent_id, int):
                 if parent_id in self.rows.subtree(connection, team_id):
                     raise BadRequest("a team cannot be moved under itself or its own sub-team")
                 self.rows.require_team(connection, parent_id)
                 values["parent_id"] = parent_id
+            elif parent_id is None:
+                values["parent_id"] = None
             if manager is not None:
                 self.rows.require_user(connection, manager)
                 values["manager"] = manager

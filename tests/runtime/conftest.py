@@ -1,26 +1,19 @@
 """Fixtures of the runtime tests: a fixed clock, engines over the shop test app and the
-sales template (migrated into the `database_url` database), and people to act as."""
+sales template (migrated into the `database_url` database), and people to act as
+(helpers the tests import: `runtime_support`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from runtime_support import START, TEST_ITERATIONS, EngineFactory
 from shop_app import FILES
 
-from engine.runtime.actor import Actor
 from engine.runtime.clock import FixedClock
 from engine.runtime.engine import Engine
 from engine.spec.registry import Registry
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-SALES_APP = ROOT / "apps" / "sales_crm"
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 on Monday 2 March in Shanghai
-TEST_ITERATIONS = 1_000  # password hashing kept cheap in tests
-
-EngineFactory = Callable[[Path, str], Engine]
 
 
 @pytest.fixture
@@ -77,8 +70,3 @@ def shop(
     people.grant_role("shop", "audrey", "auditor")
     people.create_user("root", is_admin=True, locale="en")
     return engine
-
-
-def act(engine: Engine, username: str) -> Actor:
-    """The actor of `username` in the engine's app."""
-    return engine.actor(username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import act
+from runtime_support import act
 
 from engine.errors import Conflict, DeleteRestricted, Forbidden, NotFound, ValidationFailed
 from engine.runtime.engine import Engine

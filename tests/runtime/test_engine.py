@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SALES_APP
+from runtime_support import SALES_APP
 
 from engine.errors import AppInvalid
 from engine.runtime.engine import Engine

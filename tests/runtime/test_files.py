@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import act
+from runtime_support import act
 
 from engine.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from engine.runtime.engine import Engine

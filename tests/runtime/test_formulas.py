@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import act
+from runtime_support import act
 
 from engine.runtime.engine import Engine
 from engine.runtime.formulas import fit_computed

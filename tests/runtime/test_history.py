@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import act
+from runtime_support import act
 
 from engine.errors import NotFound
 from engine.runtime.clock import FixedClock

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import act
+from runtime_support import act
 
 from engine.errors import BadRequest, Forbidden
 from engine.runtime.actor import Actor

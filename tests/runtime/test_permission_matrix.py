@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import SALES_APP, START, TEST_ITERATIONS
+from runtime_support import SALES_APP, START, TEST_ITERATIONS
 
 from engine.errors import Forbidden, FormworkError, NotFound
 from engine.runtime.actor import Actor

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from conftest import EngineFactory, act
+from runtime_support import EngineFactory, act
 
 from engine.errors import Forbidden, NotFound
 from engine.runtime.engine import Engine

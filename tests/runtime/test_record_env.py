@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conftest import act
+from runtime_support import act
 
 from engine.expr import EvalContext
 from engine.runtime.engine import Engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import SALES_APP
+from runtime_support import SALES_APP
 
 from engine.runtime.roles import RoleTree
 from engine.spec.model import AppSpec

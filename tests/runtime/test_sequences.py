@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime
 
-from conftest import act
+from runtime_support import act
 
 from engine.errors import FormworkError
 from engine.runtime.clock import FixedClock

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EngineFactory, act
+from runtime_support import EngineFactory, act
 from shop_app import FILES
 
 from engine.errors import ValidationFailed

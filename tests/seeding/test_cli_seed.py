@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SALES_APP
+from seeding_support import SALES_APP
 
 from engine.cli.seed import seed
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import ANCHOR
+from seeding_support import ANCHOR
 
 from engine.seeding import Plan, PlannedRecord, RecordRef, SeedSpec, TeamRef, generate_plan
 from engine.spec.model import AppSpec

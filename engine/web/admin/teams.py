@@ -77,6 +77,7 @@ def teams() -> str:
 
 
 def _optional_int(text: str | None) -> int | None:
+    """A chosen team id, or None for the empty choice "—" (no parent: a top-level team)."""
     return int(text) if text and text.isdigit() else None
 
 
@@ -102,7 +103,7 @@ def new_team() -> Any:
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 def edit_team(team_id: int) -> Any:
-    """Rename a team, move it, change its manager."""
+    """Rename a team, move it (parent "—": to the top level), change its manager."""
     people = web_state().engine.people
     try:
         team = people.get_team(team_id)

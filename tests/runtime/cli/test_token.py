@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ROOT, SALES_APP
+from runtime_support import ROOT, SALES_APP
 
 from engine.cli.context import CliContext
 from engine.cli.token import token

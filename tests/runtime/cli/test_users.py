@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT, SALES_APP
+from runtime_support import ROOT, SALES_APP
 
 from engine.cli.context import CliContext
 from engine.cli.users import users

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import SALES_APP, TEST_ITERATIONS, add_demo_people
 from flask.testing import FlaskClient
+from web_support import SALES_APP, TEST_ITERATIONS, add_demo_people
 from werkzeug.test import TestResponse
 
 from engine.runtime.clock import FixedClock

@@ -18,10 +18,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import conftest
 import pytest
 from api_clients import BASE, bearer
 from flask.testing import FlaskClient
+from web_support import SALES_APP, START, TEST_ITERATIONS
 
 from engine.runtime.actor import Actor
 from engine.runtime.clock import FixedClock
@@ -33,20 +33,13 @@ SERVICE_MATRIX = Path(__file__).resolve().parents[2] / "runtime" / "test_permiss
 
 
 def _service_matrix() -> ModuleType:
-    """The service-level matrix module. It imports SALES_APP, START and TEST_ITERATIONS
-    from `conftest`; the web conftest defines the same three, so it stands in for the
-    runtime one while the module loads."""
+    """The service-level matrix module (its helpers come from `runtime_support`, which the
+    `pythonpath` of pyproject.toml makes importable from any test folder)."""
     spec = importlib.util.spec_from_file_location("service_permission_matrix", SERVICE_MATRIX)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
-    saved = sys.modules.get("conftest")
-    sys.modules["conftest"] = conftest
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if saved is not None:
-            sys.modules["conftest"] = saved
+    spec.loader.exec_module(module)
     return module
 
 
@@ -76,12 +69,12 @@ def api_matrix(
     records (built once: about 200 records through the record service)."""
     folder = tmp_path_factory.mktemp("api_matrix")
     engine = Engine.load(
-        conftest.SALES_APP,
+        SALES_APP,
         database_url=f"sqlite:///{(folder / 'matrix.db').as_posix()}",
-        clock=FixedClock(conftest.START),
+        clock=FixedClock(START),
         project_root=folder,
         registry=project_registry,
-        password_iterations=conftest.TEST_ITERATIONS,
+        password_iterations=TEST_ITERATIONS,
     )
     engine.migrate()
     matrix = SERVICE._build(engine)
