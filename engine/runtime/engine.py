@@ -21,6 +21,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.app_runtime import AppRuntime
 from engine.runtime.clock import Clock, SystemClock
 from engine.runtime.compiled_entity import compile_entities
+from engine.runtime.compiled_workflow import compile_workflows
 from engine.runtime.contexts import ContextFactory
 from engine.runtime.files import FileService, FileStorage, LocalFileStorage
 from engine.runtime.passwords import DEFAULT_ITERATIONS
@@ -29,13 +30,15 @@ from engine.runtime.permissions import Permissions
 from engine.runtime.record_store import RecordStore
 from engine.runtime.records import RecordService
 from engine.runtime.roles import RoleTree
+from engine.runtime.state_migration import migrate_app
 from engine.runtime.values import InputContext
+from engine.runtime.workflow_service import WorkflowService
 from engine.spec.check import check_app
 from engine.spec.model import AppSpec
 from engine.spec.registry import Registry
 from engine.storage.database import Database, resolve_database_url
 from engine.storage.migration_steps import Step
-from engine.storage.migrations import apply_migration, plan_migration
+from engine.storage.migrations import plan_migration
 from engine.storage.tables import AppTables, build_tables
 
 __all__ = ["Engine"]
@@ -84,6 +87,7 @@ class Engine:
             db, self.tables.system, self.clock, password_iterations=password_iterations
         )
         self.records = RecordService(db, self.runtime)
+        self.workflows = WorkflowService(self.records, compile_workflows(app, registry, inputs))
         storage = file_storage or LocalFileStorage(self.instance_path / FILES_FOLDER)
         self.files = FileService(db, app, self.tables, storage, self.permissions, self.clock)
 
@@ -121,10 +125,12 @@ class Engine:
         )
 
     def migrate(self, *, allow_destructive: bool = False) -> tuple[Step, ...]:
-        """Bring the database to the app's tables (see `engine.storage.migrations`)."""
+        """Bring the database to the app's tables (see `engine.storage.migrations`) and move
+        records out of removed states (`engine.runtime.state_migration`)."""
         plan = plan_migration(self.db, self.app, self.tables, now=self.clock.now())
-        return apply_migration(
-            self.db, plan, allow_destructive=allow_destructive, now=self.clock.now()
+        # records in removed states: refused unless `state_map:` moves them (with history)
+        return migrate_app(
+            self.db, self.records, plan, allow_destructive=allow_destructive, now=self.clock.now()
         )
 
     def actor(self, username: str) -> Actor:

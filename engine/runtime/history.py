@@ -1,6 +1,7 @@
 """The change history of records (`fw_history`): one row per change — created, updated,
-deleted, restored (later: transitions and approvals) — with who, when, a comment and
-`changes`, a JSON object `{field: [old, new]}` in the API's JSON forms.
+deleted, restored, workflow transitions and approval actions — with who, when, a comment,
+`changes`, a JSON object `{field: [old, new]}` in the API's JSON forms, and for workflow
+entries `details` (the action, the step, who a task went to).
 
 What a reader sees is filtered by their field access: a field they may not read is left
 out of every entry.
@@ -8,9 +9,11 @@ out of every entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +34,9 @@ class HistoryKind:
     UPDATED = "updated"
     DELETED = "deleted"
     RESTORED = "restored"
+    TRANSITION = "transition"
+    APPROVAL = "approval"
+    STATE_MIGRATED = "state_migrated"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class HistoryEntry:
     by: str | None
     changes: Mapping[str, list[Any]]
     comment: str | None
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def diff_values(
@@ -69,11 +76,13 @@ def write_history(
     kind: str,
     changes: Mapping[str, list[Any]] | None = None,
     comment: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> None:
     """Add one history row."""
     # A plain INSERT with parameters: its compiled form is cached across calls.
     row = {"app": app, "entity": entity, "record_id": record_id, "at": at, "by": by}
     row |= {"kind": kind, "changes": dict(changes or {}), "comment": comment}
+    row["details"] = dict(details) if details else None
     connection.execute(system.history.insert(), row)
 
 
@@ -96,7 +105,8 @@ def read_history(
     entries = []
     for row in connection.execute(query):
         changes = {name: list(pair) for name, pair in (row.changes or {}).items() if readable(name)}
+        details = MappingProxyType(dict(row.details or {}))
         entries.append(
-            HistoryEntry(int(row.id), str(row.kind), row.at, row.by, changes, row.comment)
+            HistoryEntry(int(row.id), str(row.kind), row.at, row.by, changes, row.comment, details)
         )
     return entries

@@ -72,6 +72,23 @@ _EN: Mapping[str, str] = {
     "file_type": "Files of this type are not accepted here (accepted: {accept}).",
     "file_size": "The file is larger than {limit} MB.",
     "delete_restricted": "This {entity} cannot be deleted: {blockers} still link to it.",
+    # Workflow actions.
+    "action_unknown": "'{action}' is not an action of this workflow.",
+    "action_not_now": "'{action}' is not possible while the record is '{state}'.",
+    "action_guard": "The conditions for '{action}' are not met.",
+    "action_roles": "Only {roles} may take '{action}'.",
+    "action_no_task": "You have no approval waiting on this record.",
+    "action_self_approval": "You may not approve a record you submitted yourself.",
+    "action_recall_acted": "It can no longer be recalled: an approver has already acted.",
+    "action_recall_submitter": "Only the person who submitted it may recall it.",
+    "action_not_allowed_in_step": "'{action}' is not enabled in this approval step.",
+    "action_no_route": "No next step applies: check the conditions of '{action}'.",
+    "comment_required": "A comment is required for this action.",
+    "choose_target": "Choose one of: {targets}.",
+    "choose_user": "Choose a user.",
+    "already_approver": "'{user}' already approves this step.",
+    "not_settable": "This field cannot be set by '{action}'.",
+    "position": "Choose 'before' or 'after'.",
 }
 
 _ZH: Mapping[str, str] = {
@@ -124,6 +141,22 @@ _ZH: Mapping[str, str] = {
     "file_type": "不接受此类型的文件（可接受：{accept}）。",
     "file_size": "文件超过 {limit} MB。",
     "delete_restricted": "无法删除该{entity}：仍有{blockers}关联到它。",
+    "action_unknown": "「{action}」不是此流程的操作。",
+    "action_not_now": "记录处于「{state}」状态时不能执行「{action}」。",
+    "action_guard": "不满足执行「{action}」的条件。",
+    "action_roles": "只有{roles}可以执行「{action}」。",
+    "action_no_task": "此记录没有等待您审批的任务。",
+    "action_self_approval": "不能审批自己提交的记录。",
+    "action_recall_acted": "审批人已处理，不能再撤回。",
+    "action_recall_submitter": "只有提交人可以撤回。",
+    "action_not_allowed_in_step": "此审批环节未启用「{action}」。",
+    "action_no_route": "没有适用的下一步：请检查「{action}」的条件。",
+    "comment_required": "此操作需要填写意见。",
+    "choose_target": "请选择：{targets}。",
+    "choose_user": "请选择人员。",
+    "already_approver": "「{user}」已是此环节的审批人。",
+    "not_settable": "「{action}」不能设置此字段。",
+    "position": "请选择“之前”或“之后”。",
 }
 
 CATALOG: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": _EN, "zh": _ZH})

@@ -129,6 +129,13 @@ class Permissions:
             for name, entity in app.entities.items()
         }
         self._checked = _check_scope_expressions(app, registry)
+        # Entities whose workflow gives approvers and CC recipients read access.
+        self._granting = frozenset(
+            name
+            for name, entity in app.entities.items()
+            if entity.workflow is not None
+            and any(s.approval is not None or s.cc for s in entity.workflow.states.values())
+        )
         # Merged grants by (roles, entity): a memo of pure results, so sharing it between
         # threads is safe (at worst a grant is merged twice).
         self._merged: dict[tuple[frozenset[str], str], EntityGrant] = {}
@@ -177,9 +184,19 @@ class Permissions:
         source = table if table is not None else self.tables.entity(entity)
         scopes = self.grant(actor, entity).scopes[action]
         clauses = [self._scope_clause(actor, entity, source, scope) for scope in scopes]
+        granting = action == "read" and entity in self._granting and actor.username is not None
+        if granting and not any(scope.kind is ScopeKind.ALL for scope in scopes):
+            clauses.append(source.c.id.in_(self._granted(entity, str(actor.username))))
         if not clauses:
             return sa.false()
         return clauses[0] if len(clauses) == 1 else sa.or_(*clauses)
+
+    def _granted(self, entity: str, username: str) -> sa.Select[tuple[int]]:
+        """Records of `entity` the user was given to read: as an approver or CC recipient."""
+        grants = self.tables.system.record_grants
+        return sa.select(grants.c.record_id).where(
+            grants.c.app == self.app.id, grants.c.entity == entity, grants.c.username == username
+        )
 
     def _scope_clause(
         self, actor: Actor, entity: str, source: sa.FromClause, scope: ScopeSpec

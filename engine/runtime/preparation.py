@@ -11,8 +11,10 @@ What counts as a change is decided on values, not keys: sending back a field unc
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -26,7 +28,7 @@ from engine.runtime.inputs import read_values, same_value
 from engine.runtime.messages import Message
 from engine.runtime.problems import Problems
 from engine.runtime.record_env import RecordEnv, RelationLoader
-from engine.runtime.references import ReadFilter, ReferenceChecker
+from engine.runtime.references import LinkVisibility, ReadFilter, ReferenceChecker
 from engine.runtime.uniqueness import check_unique
 from engine.runtime.validation import drop_hidden, hidden_fields, validate_record
 from engine.runtime.values import is_blank
@@ -46,6 +48,9 @@ class WriteOptions:
     trusted: bool = False
     allow_state: bool = False
     comment: str | None = None
+    # The workflow's writes: the history entry's kind and details (action, step, …).
+    history_kind: str | None = None
+    details: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,13 @@ class _Job:
     options: WriteOptions
     record_id: int | None
     current: Mapping[str, Any] | None
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         self.problems = Problems()
         self.context = self.runtime.contexts.for_actor(self.actor)
+        if self.now is not None:
+            self.context = dataclasses.replace(self.context, now=self.now)
         self.loader = RelationLoader(self.connection, self.runtime.store)
 
     def env(self, values: Mapping[str, Any]) -> RecordEnv:
@@ -93,10 +101,13 @@ def prepare_values(
     current: Mapping[str, Any] | None,
     record_id: int | None,
     options: WriteOptions,
+    now: datetime | None = None,
 ) -> Prepared:
     """The new values of a record (`current` None: a new one); ValidationFailed with every
-    problem when they cannot be written."""
-    job = _Job(runtime, connection, actor, runtime.entity(entity), options, record_id, current)
+    problem when they cannot be written. `now` (default: the clock) is the moment the
+    expressions see — a back-dated write (the seeder) is prepared as of its own moment."""
+    compiled = runtime.entity(entity)
+    job = _Job(runtime, connection, actor, compiled, options, record_id, current, now)
     fields = job.compiled.fields
     parsed = read_values(fields, raw, runtime.inputs, job.problems)
     values, baseline = _start(job, parsed)
@@ -130,8 +141,7 @@ def prepare_values(
 
 
 def _read_filter(job: _Job) -> ReadFilter:
-    permissions = job.runtime.permissions
-    return lambda target: permissions.row_filter(job.actor, target, "read")
+    return LinkVisibility(job.runtime.permissions, job.actor)
 
 
 def _start(job: _Job, parsed: Mapping[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any]]:

@@ -8,7 +8,7 @@ only caller that writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,8 @@ STAMP_COLUMNS: tuple[str, ...] = ("id", "created_at", "created_by", "updated_at"
 STAMP_COLUMNS += ("version", "deleted_at")
 FILE_COLUMNS = ("id", "name", "size", "mime")
 _CHILD_KINDS = (ShapeKind.SUBFORM, ShapeKind.CHOICES)
+_MAX_CACHED_UPDATES = 1024
+"""UPDATE statements are kept per set of changed columns; past this many, built per call."""
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -45,6 +47,7 @@ class RecordStore:
         # (coercion, cache-key generation) cost more than executing it.
         self._by_id: dict[tuple[str, bool | None], sa.Select[Any]] = {}
         self._inserts: dict[str, sa.Insert] = {}
+        self._inserts_returning: dict[str, sa.Insert] = {}
         self._live_ids: dict[str, sa.Select[Any]] = {}
         self._unique: dict[tuple[str, tuple[str, ...], bool], sa.Select[Any]] = {}
         users = tables.system.users
@@ -52,6 +55,12 @@ class RecordStore:
             users.c.username == sa.bindparam("username"), users.c.active
         )
         """The id of the active user `:username` (no row: none such)."""
+        teams = tables.system.teams
+        self.team_query = sa.select(teams.c.id).where(teams.c.id == sa.bindparam("team_id"))
+        """The id of the team `:team_id` (no row: none such)."""
+        self._updates: dict[tuple[str, tuple[str, ...]], sa.Update] = {}
+        self.kept_statements: dict[Hashable, Any] = {}
+        """Statements other runtime modules build once and keep here (their own keys)."""
 
     def entity(self, name: str) -> EntityTables:
         """An entity's tables."""
@@ -223,6 +232,47 @@ class RecordStore:
             statement = self._inserts[entity] = tables.table.insert()
         return inserted_id(connection.execute(statement, row))
 
+    def insert_returning(
+        self,
+        connection: Connection,
+        entity: str,
+        values: Mapping[str, Any],
+        stamps: Mapping[str, Any],
+    ) -> RowMapping:
+        """Insert the record's row and return it as stored (`INSERT … RETURNING` every
+        column, read back through the column types): what a fresh SELECT would give,
+        without a second statement."""
+        row = {**self._columns(self.entity(entity), values), **stamps}
+        result = connection.execute(self._insert_returning(entity), row)
+        return result.mappings().one()
+
+    def insert_many_returning(
+        self,
+        connection: Connection,
+        entity: str,
+        rows: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    ) -> list[RowMapping]:
+        """Insert several records' rows (each `(values, stamps)`) in one executemany and
+        return them as stored, in the order given."""
+        tables = self.entity(entity)
+        params = [{**self._columns(tables, values), **stamps} for values, stamps in rows]
+        if not params:
+            return []
+        statement = self._insert_returning(entity)
+        result = connection.execute(statement, params)
+        found = list(result.mappings())
+        if len(found) != len(params):
+            raise RuntimeError(f"inserted {len(params)} rows but {len(found)} came back")
+        return found
+
+    def _insert_returning(self, entity: str) -> sa.Insert:
+        statement = self._inserts_returning.get(entity)
+        if statement is None:
+            table = self.entity(entity).table
+            statement = table.insert().returning(*table.c, sort_by_parameter_order=True)
+            self._inserts_returning[entity] = statement
+        return statement
+
     def update(
         self,
         connection: Connection,
@@ -236,17 +286,34 @@ class RecordStore:
         """Write the row if it is still at `expected_version` (and live); False otherwise.
         The version goes up by one."""
         tables = self.entity(entity)
-        table = tables.table
-        statement = (
-            table.update()
-            .where(
-                table.c.id == record_id,
-                table.c.version == expected_version,
-                table.c.deleted_at.is_(None),
+        row = {**self._columns(tables, values), **stamps}
+        # Bind names are prefixed: SQLAlchemy reserves the column names in an UPDATE's SET.
+        params = {f"v_{name}": value for name, value in row.items()}
+        params |= {"w_id": record_id, "w_version": expected_version}
+        return bool(connection.execute(self._update(entity, tuple(row)), params).rowcount)
+
+    def _update(self, entity: str, columns: tuple[str, ...]) -> sa.Update:
+        """`UPDATE … SET columns, version + 1 WHERE id, version, live`, built once per set
+        of columns."""
+        statement = self._updates.get((entity, columns))
+        if statement is None:
+            table = self.entity(entity).table
+            sets: dict[str, Any] = {
+                name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in columns
+            }
+            sets["version"] = table.c.version + 1
+            statement = (
+                table.update()
+                .where(
+                    table.c.id == sa.bindparam("w_id"),
+                    table.c.version == sa.bindparam("w_version"),
+                    table.c.deleted_at.is_(None),
+                )
+                .values(sets)
             )
-            .values({**self._columns(tables, values), **stamps, "version": table.c.version + 1})
-        )
-        return bool(connection.execute(statement).rowcount)
+            if len(self._updates) < _MAX_CACHED_UPDATES:
+                self._updates[(entity, columns)] = statement
+        return statement
 
     def set_deleted(
         self,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -43,9 +44,19 @@ from engine.runtime.uniqueness import unique_key_of
 from engine.storage.database import Database
 from engine.storage.shapes import ShapeKind
 
-__all__ = ["RecordService", "WriteOptions"]
+__all__ = ["RecordService", "RowFailed", "WriteOptions"]
 
 DEFAULT_OPTIONS = WriteOptions()
+_MAX_KEPT = 1024
+"""Per-actor results kept in the store's `kept_statements` before it is emptied."""
+
+
+class RowFailed(ValidationFailed):
+    """A row of `RecordService.create_many_in` was refused: `index` is its position."""
+
+    def __init__(self, index: int, fields: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(fields)
+        self.index = index
 
 
 class RecordService:
@@ -162,30 +173,137 @@ class RecordService:
         options: WriteOptions = DEFAULT_OPTIONS,
     ) -> Record:
         """`create` inside the caller's transaction."""
+        compiled = self._creatable(actor, entity, options)
+        new, stamps = self._prepare_new(connection, actor, compiled, values, options, None)
+        store = self.runtime.store
+        try:
+            # The row comes back as stored (RETURNING): no read-back SELECT.
+            row = store.insert_returning(connection, entity, new, stamps)
+            store.write_children(connection, entity, int(row["id"]), new)
+        except IntegrityError as error:
+            raise self._integrity(error, compiled, actor) from error
+        at = stamps["created_at"]
+        self._after_insert(connection, actor, compiled, int(row["id"]), new, options.comment, at)
+        return self.records_of(connection, actor, entity, [row])[0]
+
+    def create_many_in(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        rows: Sequence[Mapping[str, Any]],
+        options: WriteOptions = DEFAULT_OPTIONS,
+        *,
+        moments: Sequence[datetime] | None = None,
+    ) -> builtins.list[Record]:
+        """Create several records of `entity` inside the caller's transaction, with every
+        guarantee of `create_in` (permission, defaults, formulas, validation, references,
+        uniqueness — also among the rows themselves —, sequence numbers, children, history)
+        but one multi-row INSERT. The rows are prepared before any is written, so a row
+        cannot link to another of the same call. `RowFailed` (a ValidationFailed naming the
+        row) on the first refused row; the caller's transaction should then roll back.
+        `moments` (trusted writes only, one per row) back-date each record: its stamps,
+        history and what `now()` gives its expressions (the seeder's believable past)."""
+        compiled = self._creatable(actor, entity, options)
+        if moments is not None and (not options.trusted or len(moments) != len(rows)):
+            raise ValueError("moments need a trusted write and exactly one moment per row")
+        prepared: builtins.list[tuple[dict[str, Any], dict[str, Any]]] = []
+        seen: dict[tuple[str, ...], set[tuple[Any, ...]]] = {}
+        for index, values in enumerate(rows):
+            moment = moments[index] if moments is not None else None
+            try:
+                new, stamps = self._prepare_new(
+                    connection, actor, compiled, values, options, moment
+                )
+                self._unique_among(actor, compiled, new, seen)
+            except ValidationFailed as error:
+                raise RowFailed(index, error.fields) from error
+            prepared.append((new, stamps))
+        store = self.runtime.store
+        try:
+            stored = store.insert_many_returning(connection, entity, prepared)
+            for row, (new, _) in zip(stored, prepared, strict=True):
+                store.write_children(connection, entity, int(row["id"]), new)
+        except IntegrityError as error:
+            raise self._integrity(error, compiled, actor) from error
+        for row, (new, stamps) in zip(stored, prepared, strict=True):
+            record_id = int(row["id"])
+            self._after_insert(
+                connection, actor, compiled, record_id, new, options.comment, stamps["created_at"]
+            )
+        return self.records_of(connection, actor, entity, stored)
+
+    def _creatable(self, actor: Actor, entity: str, options: WriteOptions) -> CompiledEntity:
         compiled = self.runtime.entity(entity)
         if not options.trusted and not self.runtime.permissions.can_create(actor, entity):
             raise Forbidden(f"you may not create records of '{entity}'")
+        return compiled
+
+    def _prepare_new(
+        self,
+        connection: Connection,
+        actor: Actor,
+        compiled: CompiledEntity,
+        values: Mapping[str, Any],
+        options: WriteOptions,
+        moment: datetime | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new record's complete values (sequence numbers taken) and its stamps."""
         prepared = prepare_values(
-            self.runtime, connection, actor, entity, values,
-            current=None, record_id=None, options=options,
+            self.runtime, connection, actor, compiled.name, values,
+            current=None, record_id=None, options=options, now=moment,
         )  # fmt: skip
         new = prepared.values
-        now = self.runtime.clock.now()
+        now = moment if moment is not None else self.runtime.clock.now()
         self._number(connection, compiled, new, now)
         stamps = {"created_at": now, "created_by": actor.username, "version": 1}
         stamps |= {"updated_at": now, "updated_by": actor.username}
-        store = self.runtime.store
-        try:
-            record_id = store.insert(connection, entity, new, stamps)
-            store.write_children(connection, entity, record_id, new)
-        except IntegrityError as error:
-            raise self._integrity(error, compiled, actor) from error
+        return new, stamps
+
+    def _unique_among(
+        self,
+        actor: Actor,
+        compiled: CompiledEntity,
+        new: Mapping[str, Any],
+        seen: dict[tuple[str, ...], set[tuple[Any, ...]]],
+    ) -> None:
+        """ValidationFailed when `new` repeats a unique key of a row earlier in the batch
+        (the database check before the write cannot see those)."""
+        for key in compiled.unique_keys:
+            parts = tuple(new.get(name) for name in key)
+            if any(part is None for part in parts):
+                continue
+            taken = seen.setdefault(key, set())
+            if parts in taken:
+                message = Message("unique", {"entity": compiled.spec.label})
+                text = render(message, self.runtime.locale_of(actor.locale))
+                raise ValidationFailed({key[0]: [text]})
+            taken.add(parts)
+
+    def _after_insert(
+        self,
+        connection: Connection,
+        actor: Actor,
+        compiled: CompiledEntity,
+        record_id: int,
+        new: Mapping[str, Any],
+        comment: str | None,
+        at: datetime,
+    ) -> None:
+        """Attachments and the `created` history row of a record just inserted."""
         self._attach(connection, compiled, record_id, new, frozenset(new))
-        self.write_history(
-            connection, actor, entity, record_id, HistoryKind.CREATED,
-            diff_values(compiled.spec, {}, new), options.comment,
-        )  # fmt: skip
-        return self.read_in(connection, actor, entity, record_id)
+        write_history(
+            connection,
+            self.runtime.tables.system,
+            app=self.runtime.app.id,
+            entity=compiled.name,
+            record_id=record_id,
+            at=at,
+            by=actor.username,
+            kind=HistoryKind.CREATED,
+            changes=diff_values(compiled.spec, {}, new),
+            comment=comment,
+        )
 
     def update_in(
         self,
@@ -213,8 +331,33 @@ class RecordService:
         )  # fmt: skip
         if prepared.changed:
             self._write_update(connection, actor, compiled, record_id, current, prepared.values,
-                               prepared.changed, current_version, options.comment)  # fmt: skip
+                               prepared.changed, current_version, options)  # fmt: skip
+        elif options.history_kind is not None:
+            self.touch_in(connection, actor, entity, record_id, current_version, options)
         return self.read_in(connection, actor, entity, record_id)
+
+    def touch_in(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        expected_version: int,
+        options: WriteOptions,
+    ) -> None:
+        """Bump the record's version and write a history entry without changing a field
+        (workflow actions that change no value: an approval that does not yet complete its
+        step, a transfer, an added approver). Conflict when the record moved on."""
+        stamps = {"updated_at": self.runtime.clock.now(), "updated_by": actor.username}
+        written = self.runtime.store.update(
+            connection, entity, record_id, {}, stamps, expected_version=expected_version
+        )
+        if not written:
+            raise Conflict(self.version_of(connection, entity, record_id))
+        self.write_history(
+            connection, actor, entity, record_id, options.history_kind or HistoryKind.UPDATED,
+            {}, options.comment, options.details,
+        )  # fmt: skip
 
     def _write_update(
         self,
@@ -226,7 +369,7 @@ class RecordService:
         new: Mapping[str, Any],
         changed: frozenset[str],
         expected_version: int,
-        comment: str | None,
+        options: WriteOptions,
     ) -> None:
         entity = compiled.name
         stamps = {"updated_at": self.runtime.clock.now(), "updated_by": actor.username}
@@ -244,8 +387,8 @@ class RecordService:
             raise Conflict(self.version_of(connection, entity, record_id))
         self._attach(connection, compiled, record_id, new, changed)
         self.write_history(
-            connection, actor, entity, record_id, HistoryKind.UPDATED,
-            diff_values(compiled.spec, current, new), comment,
+            connection, actor, entity, record_id, options.history_kind or HistoryKind.UPDATED,
+            diff_values(compiled.spec, current, new), options.comment, options.details,
         )  # fmt: skip
 
     def read_in(self, connection: Connection, actor: Actor, entity: str, record_id: int) -> Record:
@@ -311,12 +454,7 @@ class RecordService:
         store = self.runtime.store
         ids = [int(row["id"]) for row in rows]
         children = store.children_of(connection, entity, ids)
-        permissions = self.runtime.permissions
-        visible = {
-            name
-            for name in store.entity(entity).fields
-            if permissions.field_access(actor, entity, name) != "none"
-        }
+        visible = self._visible_fields(actor, entity)
         records: builtins.list[Record] = []
         for row in rows:
             record_id = int(row["id"])
@@ -336,6 +474,24 @@ class RecordService:
             )
         return records
 
+    def _visible_fields(self, actor: Actor, entity: str) -> frozenset[str]:
+        """The fields of `entity` the actor may read; kept per (entity, actor), as field
+        rights follow from the spec and the actor's roles alone."""
+        kept = self.runtime.store.kept_statements
+        key = ("visible_fields", entity, actor)
+        found = kept.get(key)
+        if found is None:
+            permissions = self.runtime.permissions
+            found = frozenset(
+                name
+                for name in self.runtime.store.entity(entity).fields
+                if permissions.field_access(actor, entity, name) != "none"
+            )
+            if len(kept) >= _MAX_KEPT:
+                kept.clear()
+            kept[key] = found
+        return cast(frozenset[str], found)
+
     def version_of(self, connection: Connection, entity: str, record_id: int) -> int:
         """The record's current version (0 when it is gone)."""
         table = self.runtime.tables.entity(entity)
@@ -351,6 +507,7 @@ class RecordService:
         kind: str,
         changes: Mapping[str, builtins.list[Any]] | None,
         comment: str | None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
         """Add a history row for the record, stamped with the actor and the clock."""
         write_history(
@@ -364,6 +521,7 @@ class RecordService:
             kind=kind,
             changes=changes,
             comment=comment,
+            details=details,
         )
 
     # -- private ----------------------------------------------------------------------------

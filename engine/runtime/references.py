@@ -8,7 +8,7 @@ later can still be edited, as long as the link itself is not touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +19,51 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 from engine.runtime.actor import Actor
 from engine.runtime.compiled_entity import CompiledFields
 from engine.runtime.messages import Message
+from engine.runtime.permissions import Permissions
 from engine.runtime.problems import Problems
 from engine.runtime.record_store import RecordStore
 from engine.spec.model import AppSpec
+from engine.spec.model_entity import ScopeKind
 from engine.storage.tables import AppTables
 
-__all__ = ["ReferenceChecker"]
+__all__ = ["LinkVisibility", "ReadFilter", "ReferenceChecker"]
 
-ReadFilter = Callable[[str], ColumnElement[Any]] | None
-"""The read row filter of each entity for the acting user (None: no restriction)."""
+_MAX_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class LinkVisibility:
+    """The records an actor may link to: the live ones in their read scope. The query is
+    kept per (entity, actor) when the scope depends on the actor alone — no `=expression`
+    scope, whose SQL may hold the clock (`today()`) — since building it and its cache key
+    cost more than running it."""
+
+    permissions: Permissions
+    actor: Actor
+
+    def live_id_query(self, store: RecordStore, entity: str) -> sa.Select[Any]:
+        """`SELECT id` of the live record `:record_id` of `entity` the actor may read."""
+        scopes = self.permissions.grant(self.actor, entity).scopes["read"]
+        kept = store.kept_statements
+        key = ("visible_live_id", entity, self.actor)
+        stable = all(scope.kind is not ScopeKind.EXPRESSION for scope in scopes)
+        if stable and key in kept:
+            found: sa.Select[Any] = kept[key]
+            return found
+        query = store.live_id_query(entity)
+        visible = self.permissions.row_filter(self.actor, entity, "read")
+        # An unrestricted scope adds nothing: keep the pre-built (cached) statement.
+        if not isinstance(visible, True_):
+            query = query.where(visible)
+        if stable:
+            if len(kept) >= _MAX_KEPT:
+                kept.clear()
+            kept[key] = query
+        return query
+
+
+ReadFilter = LinkVisibility | None
+"""What the acting user may link to (None: a trusted write, no restriction)."""
 
 
 @dataclass
@@ -75,23 +111,20 @@ class ReferenceChecker:
                     self.check(field.rows, row, list(row), problems, f"{key}.{index}.")
 
     def _user(self, username: str) -> bool:
+        if username == self.actor.username and not self.actor.is_system:
+            return True  # the acting user is active: they were just authenticated
         query = self.store.active_user_query
         return self.connection.execute(query, {"username": username}).first() is not None
 
     def _team(self, team_id: int) -> bool:
-        teams = self.tables.system.teams
-        return (
-            self.connection.execute(sa.select(teams.c.id).where(teams.c.id == team_id)).first()
-            is not None
-        )
+        query = self.store.team_query
+        return self.connection.execute(query, {"team_id": team_id}).first() is not None
 
     def _record(self, entity: str, record_id: int) -> bool:
-        query = self.store.live_id_query(entity)
-        if self.read_filter is not None:
-            visible = self.read_filter(entity)
-            # An unrestricted scope adds nothing: keep the pre-built (cached) statement.
-            if not isinstance(visible, True_):
-                query = query.where(visible)
+        if self.read_filter is None:
+            query = self.store.live_id_query(entity)
+        else:
+            query = self.read_filter.live_id_query(self.store, entity)
         return self.connection.execute(query, {"record_id": record_id}).first() is not None
 
     def _files(

@@ -1,5 +1,6 @@
 """The system tables (`fw_*`), shared by every app in a database: people and teams, roles,
-API tokens, history, sequence counters, files, and the schema snapshot of each app.
+API tokens, history, sequence counters, files, the schema snapshot of each app, and the
+workflow's approval steps, approval tasks, notifications and read grants.
 
 Usernames are the key people are referred by everywhere (user fields store them), so
 `fw_users.username` is unique and the target of foreign keys. `fw_memberships` holds each
@@ -44,6 +45,10 @@ class SystemTables:
     sequences: sa.Table
     files: sa.Table
     schema_state: sa.Table
+    approval_steps: sa.Table
+    approval_tasks: sa.Table
+    notifications: sa.Table
+    record_grants: sa.Table
 
     def all(self) -> tuple[sa.Table, ...]:
         """Every system table, parents before the tables that refer to them."""
@@ -57,6 +62,10 @@ class SystemTables:
             self.sequences,
             self.files,
             self.schema_state,
+            self.approval_steps,
+            self.approval_tasks,
+            self.notifications,
+            self.record_grants,
         )
 
 
@@ -133,6 +142,8 @@ def _records(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("changes", sa.JSON),
         sa.Column("comment", sa.Text),
+        # Workflow entries: the action, the step, who it went to (JSON object).
+        sa.Column("details", sa.JSON),
         sa.Index("ix_fw_history__record", "app", "entity", "record_id"),
     )
     sequences = sa.Table(
@@ -176,9 +187,89 @@ def build_system_tables(metadata: sa.MetaData) -> SystemTables:
         sa.Column("snapshot", sa.Text, nullable=False),
         sa.Column("applied_at", AwareDateTime(), nullable=False),
     )
+    steps, tasks, notifications, grants = _workflow(metadata)
     return SystemTables(
-        users, teams, memberships, user_roles, tokens, history, sequences, files, schema_state
+        users, teams, memberships, user_roles, tokens, history, sequences, files, schema_state,
+        steps, tasks, notifications, grants,
+    )  # fmt: skip
+
+
+def _workflow(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table, sa.Table]:
+    """Approval steps (one row each time a record enters an approval state), their tasks
+    (one per approver), notifications (inbox items: CC, reminders, outcomes) and read grants
+    (approvers and CC recipients may read the record whatever their role's scope)."""
+    steps = sa.Table(
+        system_table_name("approval_steps"),
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("app", sa.String(APP_LENGTH), nullable=False),
+        sa.Column("entity", sa.String(APP_LENGTH), nullable=False),
+        sa.Column("record_id", sa.Integer, nullable=False),
+        # A run starts when a record leaves the initial state; skips look within one run.
+        sa.Column("run", sa.Integer, nullable=False),
+        sa.Column("state", sa.String(100), nullable=False),
+        sa.Column("from_state", sa.String(100)),
+        _username("submitter"),
+        sa.Column("entered_at", AwareDateTime(), nullable=False),
+        sa.Column("due_at", AwareDateTime()),
+        sa.Column("overdue_done_at", AwareDateTime()),
+        # open | approved | rejected | sent_back | recalled | skipped | left
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("closed_at", AwareDateTime()),
+        sa.Index("ix_fw_approval_steps__record", "app", "entity", "record_id"),
+        sa.Index("ix_fw_approval_steps__due", "status", "due_at"),
     )
+    tasks = sa.Table(
+        system_table_name("approval_tasks"),
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "step_id",
+            sa.Integer,
+            sa.ForeignKey(f"{system_table_name('approval_steps')}.id"),
+            nullable=False,
+        ),
+        _username("assignee", _users_ref(), nullable=False),
+        # Lower sequence numbers act first (manager chains, approvers added before oneself).
+        sa.Column("seq", sa.Integer, nullable=False),
+        # approver | transfer | add_before | add_after
+        sa.Column("origin", sa.String(16), nullable=False),
+        _username("added_by"),
+        # pending | waiting | approved | rejected | sent_back | transferred | cancelled
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", AwareDateTime(), nullable=False),
+        sa.Column("acted_at", AwareDateTime()),
+        sa.Column("comment", sa.Text),
+        sa.Index("ix_fw_approval_tasks__step", "step_id"),
+        sa.Index("ix_fw_approval_tasks__assignee", "assignee", "status"),
+    )
+    notifications = sa.Table(
+        system_table_name("notifications"),
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("app", sa.String(APP_LENGTH), nullable=False),
+        _username("username", _users_ref(), nullable=False),
+        sa.Column("entity", sa.String(APP_LENGTH)),
+        sa.Column("record_id", sa.Integer),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("state", sa.String(100)),
+        _username("by"),
+        sa.Column("comment", sa.Text),
+        sa.Column("created_at", AwareDateTime(), nullable=False),
+        sa.Column("read_at", AwareDateTime()),
+        sa.Index("ix_fw_notifications__user", "username", "read_at"),
+    )
+    grants = sa.Table(
+        system_table_name("record_grants"),
+        metadata,
+        sa.Column("app", sa.String(APP_LENGTH), primary_key=True),
+        sa.Column("entity", sa.String(APP_LENGTH), primary_key=True),
+        sa.Column("record_id", sa.Integer, primary_key=True),
+        _username("username", _users_ref(), primary_key=True),
+        sa.Column("reason", sa.String(16), nullable=False),
+        sa.Index("ix_fw_record_grants__user", "username", "app", "entity"),
+    )
+    return steps, tasks, notifications, grants
 
 
 def _existing(metadata: sa.MetaData) -> SystemTables:
@@ -196,6 +287,10 @@ _NAMES = (
     "sequences",
     "files",
     "schema_state",
+    "approval_steps",
+    "approval_tasks",
+    "notifications",
+    "record_grants",
 )
 
 SYSTEM_TABLE_NAMES = tuple(system_table_name(name) for name in _NAMES)

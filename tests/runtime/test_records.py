@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import act
+from runtime_support import act
 
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.runtime import preparation

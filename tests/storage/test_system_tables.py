@@ -31,6 +31,10 @@ def test_the_system_tables_and_their_keys() -> None:
         ("fw_memberships", "team_id"): "fw_teams.id",
         ("fw_user_roles", "username"): "fw_users.username",
         ("fw_tokens", "username"): "fw_users.username",
+        ("fw_approval_tasks", "step_id"): "fw_approval_steps.id",
+        ("fw_approval_tasks", "assignee"): "fw_users.username",
+        ("fw_notifications", "username"): "fw_users.username",
+        ("fw_record_grants", "username"): "fw_users.username",
     }
 
 
