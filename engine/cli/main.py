@@ -8,6 +8,7 @@ import click
 
 from engine.cli.check import check_command
 from engine.cli.context import CliContext
+from engine.cli.graph import graph_command
 from engine.cli.migrate import migrate
 from engine.cli.schema import schema_command
 from engine.cli.seed import seed
@@ -35,6 +36,7 @@ def main(ctx: click.Context, project_root: Path) -> None:
 
 
 main.add_command(check_command)
+main.add_command(graph_command)
 main.add_command(migrate)
 main.add_command(schema_command)
 main.add_command(seed)

@@ -1,8 +1,10 @@
 """`formwork migrate APP_DIR`: bring the database to the app's spec.
 
-Prints the plan (`+` additive, `~` rename, `!` destructive or blocked), then applies it,
-unless `--dry-run`. Exit status: 0 when applied or only printed, 1 when the app has errors,
-the plan is refused or a step fails (nothing is changed then), 2 for a usage error.
+Prints the plan (`+` additive, `~` rename, `!` destructive or blocked) and the records
+that `state_map:` moves out of removed states, then applies it, unless `--dry-run`; records
+in a removed state that `state_map:` does not map refuse the whole migration. Exit status:
+0 when applied or only printed, 1 when the app has errors, the plan is refused or a step
+fails (nothing is changed then), 2 for a usage error.
 The database is `--database-url`, else `DATABASE_URL`, else `sqlite:///instance/<app>.db`
 under the current folder.
 """
@@ -19,6 +21,14 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from engine.cli.check import relocate
 from engine.cli.context import CliContext
 from engine.diagnostics import has_errors, render_text
+from engine.errors import FormworkError
+from engine.runtime.engine import Engine
+from engine.runtime.state_migration import (
+    StatePlan,
+    apply_state_moves,
+    plan_state_moves,
+    without_state_maps,
+)
 from engine.spec.check import check_app
 from engine.spec.model import AppSpec
 from engine.spec.registry import Registry
@@ -96,17 +106,56 @@ def _migrate(db: Database, app: AppSpec, registry: Registry, *, dry_run: bool, a
     try:
         tables = build_tables(app, sa.MetaData(), registry=registry)
         plan = plan_migration(db, app, tables)
+        states = plan_state_moves(db, app, tables)
     except StorageError as error:
         click.echo(f"error: {error}", err=True)
         return 1
     except SQLAlchemyError as error:
         click.echo(f"error: cannot read the database {where}: {error}", err=True)
         return 1
+    plan = without_state_maps(plan)  # the moves below write history; see state_migration
     click.echo(plan.describe())
+    if states.moves:
+        click.echo("Records to move out of removed states (state_map):")
+    for line in states.lines():
+        click.echo(line)
+    if states.stranded:
+        return _refuse_states(states, dry_run=dry_run)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
         return 0
-    return _apply(db, plan, allow=allow, where=where)
+    status = _apply(db, plan, allow=allow, where=where)
+    if status == 0 and states.moves:
+        status = _move_states(db, app, registry, states, where=where)
+    return status
+
+
+def _refuse_states(states: StatePlan, *, dry_run: bool) -> int:
+    click.echo(
+        f"\nRefused: records are in {len(states.stranded)} state(s) the workflow no longer has:"
+    )
+    for sentence in states.refusals():
+        click.echo(f"  ! {sentence}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed; migrate would refuse.")
+        return 0
+    click.echo("Nothing was changed.")
+    return 1
+
+
+def _move_states(
+    db: Database, app: AppSpec, registry: Registry, states: StatePlan, *, where: str
+) -> int:
+    engine = Engine(app, registry, db)
+    try:
+        moved = apply_state_moves(db, engine.records, states)
+    except (FormworkError, SQLAlchemyError) as error:
+        click.echo(
+            f"error: moving records between states failed, none was moved: {error}", err=True
+        )
+        return 1
+    click.echo(f"Moved {moved} record(s) to their mapped states in {where}.")
+    return 0
 
 
 def _apply(db: Database, plan: MigrationPlan, *, allow: bool, where: str) -> int:

@@ -38,9 +38,11 @@ CODES: dict[str, str] = {
     "R208": "approval `allow` lists an action that is not an approval action",
     "R209": "`state_map` maps from a state that still exists",
     "R210": "transition name is an approval action that never changes state",
+    "R211": "records in the database are in a state the workflow no longer has (unmapped)",
     # warnings
     "W120": "label uses a locale the app does not list in `locales`",
     "W121": "non-final state with no transition out",
     "W122": "`send_back`/`reject` transition without a required comment (`comment: optional`)",
+    "W123": "the app's database could not be read: states in use were not checked",
 }
 """Every R and W code this package emits (docs and the final report list them)."""
