@@ -8,16 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from engine.runtime.workflow_service import APPROVAL_ONLY_ACTIONS
 from engine.spec.model import AppSpec, EntitySpec
 from engine.spec.registry import Registry
 from engine.web.api.openapi_schemas import (
     MAX_ID,
+    action_request_schema,
     create_schema,
     record_schema,
     update_schema,
+    workflow_schemas,
 )
 
-__all__ = ["OPENAPI_VERSION", "build_openapi"]
+__all__ = ["OPENAPI_VERSION", "action_names", "build_openapi"]
 
 SYSTEM_SORT_KEYS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
 _LISTS = frozenset({"subform", "multi_select", "attachment"})  # kept in child tables
@@ -29,7 +32,10 @@ _ERRORS = {
     401: "No valid credentials.",
     403: "Not allowed: the caller may not do this here.",
     404: "No such app, entity or record — or one outside the caller's permissions.",
-    409: "Conflict: the record changed since it was read (stale version) or is still used.",
+    409: (
+        "Conflict: the record changed since it was read (stale version), is still used, "
+        "or the workflow action is not possible in its current state."
+    ),
     422: "Validation failed; `fields` holds the messages per field.",
     428: "The version is missing: send `_version` or an If-Match header.",
 }
@@ -51,6 +57,12 @@ def build_openapi(app: AppSpec, registry: Registry, *, prefix: str = "/api/v1") 
     for name, entity in app.entities.items():
         schemas.update(_entity_schemas(entity, registry))
         paths.update(_entity_paths(f"{prefix}/{app.id}/{name}", entity))
+        if entity.workflow is not None:
+            schemas[f"{name}_action"] = action_request_schema(entity, registry)
+            paths.update(_workflow_paths(f"{prefix}/{app.id}/{name}", entity))
+    if any(entity.workflow is not None for entity in app.entities.values()):
+        schemas.update(workflow_schemas())
+        paths.update(_inbox_paths(prefix))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": f"{app.id} API", "version": str(app.version or 1)},
@@ -127,6 +139,70 @@ def _entity_paths(base: str, entity: EntitySpec) -> dict[str, Schema]:
     }  # fmt: skip
 
 
+def action_names(entity: EntitySpec) -> list[str]:
+    """The actions of an entity's workflow: its transitions' names, then `transfer` and
+    `add_approver` when a state has an approval step (empty without a workflow)."""
+    workflow = entity.workflow
+    if workflow is None:
+        return []
+    names = list(workflow.transitions)
+    if any(state.approval is not None for state in workflow.states.values()):
+        names.extend(a for a in APPROVAL_ONLY_ACTIONS if a not in names)
+    return names
+
+
+def _workflow_paths(base: str, entity: EntitySpec) -> dict[str, Schema]:
+    name = entity.name
+    action: Schema = {
+        "name": "action",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": action_names(entity)},
+    }
+    return {
+        f"{base}/{{id}}/actions": {
+            "parameters": [_ID_PARAMETER],
+            "get": _operation(
+                f"actions_{name}", f"The workflow actions the caller may take on a {name} now.",
+                _ok("ActionList"), (401, 404),
+            ),
+        },
+        f"{base}/{{id}}/actions/{{action}}": {
+            "parameters": [_ID_PARAMETER, action],
+            "post": _operation(
+                f"act_{name}",
+                f"Take a workflow action on a {name}; the {name} afterwards.",
+                _ok(name), (400, 401, 403, 404, 409, 422), body=f"{name}_action",
+                parameters=[_if_match()], body_required=False,
+            ),
+        },
+        f"{base}/{{id}}/approvals": {
+            "parameters": [_ID_PARAMETER],
+            "get": _operation(
+                f"approvals_{name}", f"The approval trail of a {name}: steps and tasks.",
+                _ok("ApprovalTrail"), (401, 404),
+            ),
+        },
+    }  # fmt: skip
+
+
+def _inbox_paths(prefix: str) -> dict[str, Schema]:
+    return {
+        f"{prefix}/inbox": {
+            "get": _operation(
+                "inbox", "What waits for the caller, what they submitted, notifications.",
+                _ok("Inbox"), (401,),
+            ),
+        },
+        f"{prefix}/inbox/read": {
+            "post": _operation(
+                "mark_inbox_read", "Mark the caller's notifications read.",
+                _ok("InboxRead"), (401,),
+            ),
+        },
+    }  # fmt: skip
+
+
 def _operation(
     operation_id: str,
     summary: str,
@@ -134,6 +210,7 @@ def _operation(
     errors: Sequence[int],
     *,
     body: str | None = None,
+    body_required: bool = True,
     parameters: Sequence[Schema] = (),
 ) -> Schema:
     operation: Schema = {"operationId": operation_id, "summary": summary}
@@ -141,7 +218,7 @@ def _operation(
         operation["parameters"] = list(parameters)
     if body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": body_required,
             "content": {"application/json": {"schema": _ref(body)}},
         }
     operation["responses"] = {**responses, **{str(code): _error(code) for code in errors}}
@@ -264,6 +341,10 @@ def _common_schemas() -> dict[str, Schema]:
                             "by": {"type": "string", "nullable": True},
                             "changes": {"type": "object"},
                             "comment": {"type": "string", "nullable": True},
+                            "details": {
+                                "type": "object",
+                                "description": "Workflow entries: action, from, to, step…",
+                            },
                         },
                     },
                 }

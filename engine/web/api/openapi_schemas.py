@@ -1,6 +1,7 @@
 """JSON Schemas (OpenAPI 3.0 dialect) of an app's records, derived from its entity specs:
 one schema per field type, the record as returned (`<entity>`), as created
-(`<entity>_create`) and as patched (`<entity>_update`).
+(`<entity>_create`), as patched (`<entity>_update`), the body of a workflow action
+(`<entity>_action`) and the shapes of the workflow routes (`workflow_schemas`).
 
 Computed fields (formula, rollup), sequences, the workflow state and fields marked
 `readonly` are `readOnly` and left out of the request schemas; every field may be null in
@@ -20,11 +21,13 @@ __all__ = [
     "COMPUTED_TYPES",
     "MAX_ID",
     "SYSTEM_PROPERTIES",
+    "action_request_schema",
     "create_schema",
     "field_schema",
     "is_read_only",
     "record_schema",
     "update_schema",
+    "workflow_schemas",
 ]
 
 Schema = dict[str, Any]
@@ -154,6 +157,152 @@ def update_schema(entity: EntitySpec, registry: Registry) -> Schema:
         "description": "The version the change is based on (or send an If-Match header).",
     }
     return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def action_request_schema(entity: EntitySpec, registry: Registry) -> Schema:
+    """The body of a workflow action: all optional; `values` in the forms of a patch."""
+    text = {"type": "string", "nullable": True}
+    values: Schema = {
+        "type": "object",
+        "properties": _writable(entity, registry),
+        "additionalProperties": False,
+        "description": "Fields the action requires or the current state lets you edit.",
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "comment": {**text, "description": "Required by some actions (reject, send back)."},
+            "values": values,
+            "to_user": {**text, "description": "transfer / add_approver: the username."},
+            "to_state": {**text, "description": "send_back: the earlier step to return to."},
+            "position": {
+                "type": "string",
+                "enum": ["before", "after"],
+                "description": "add_approver: before or after yourself (default after).",
+            },
+            "_version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The version the action is based on (or send If-Match).",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
+def workflow_schemas() -> dict[str, Schema]:
+    """The response shapes of the workflow routes (actions, approval trail, inbox)."""
+    text: Schema = {"type": "string"}
+    maybe_text: Schema = {"type": "string", "nullable": True}
+    moment: Schema = {"type": "string", "format": "date-time"}
+    maybe_moment: Schema = {**moment, "nullable": True}
+    texts: Schema = {"type": "array", "items": text}
+    labels: Schema = {"type": "object", "additionalProperties": text}
+    action: Schema = {
+        "type": "object",
+        "required": ["name", "label", "labels", "style", "comment", "targets", "needs_user"],
+        "properties": {
+            "name": text,
+            "label": text,
+            "labels": labels,
+            "style": text,
+            "comment": {"type": "string", "enum": ["required", "optional", "none"]},
+            "targets": texts,
+            "needs_user": {"type": "boolean"},
+            "requires": texts,
+            "confirm": maybe_text,
+            "confirms": {**labels, "nullable": True},
+        },
+    }
+    task: Schema = {
+        "type": "object",
+        "required": ["assignee", "status", "seq", "origin"],
+        "properties": {
+            "id": {"type": "integer"},
+            "assignee": text,
+            "status": text,
+            "seq": {"type": "integer"},
+            "origin": text,
+            "added_by": maybe_text,
+            "created_at": moment,
+            "acted_at": maybe_moment,
+            "comment": maybe_text,
+        },
+    }
+    step: Schema = {
+        "step_id": {"type": "integer"},
+        "step": text,
+        "run": {"type": "integer"},
+        "from_state": maybe_text,
+        "submitter": maybe_text,
+        "entered_at": moment,
+        "due_at": maybe_moment,
+        "step_status": text,
+        "closed_at": maybe_moment,
+    }
+    item: Schema = {
+        "type": "object",
+        "required": ["app", "entity", "record_id", "title", "state", "step", "overdue"],
+        "properties": {
+            "app": text,
+            "entity": text,
+            "record_id": {"type": "integer"},
+            "title": text,
+            "state": text,
+            **step,
+            "overdue": {"type": "boolean"},
+            "task": {**task, "nullable": True},
+        },
+    }
+    notification: Schema = {
+        "type": "object",
+        "required": ["id", "kind", "created_at", "read"],
+        "properties": {
+            "id": {"type": "integer"},
+            "app": text,
+            "entity": maybe_text,
+            "record_id": {"type": "integer", "nullable": True},
+            "kind": text,
+            "state": maybe_text,
+            "by": maybe_text,
+            "comment": maybe_text,
+            "created_at": moment,
+            "read": {"type": "boolean"},
+            "read_at": maybe_moment,
+        },
+    }
+    return {
+        "ActionList": _items(action),
+        "ApprovalTrail": _items(
+            {
+                "type": "object",
+                "required": ["step", "tasks"],
+                "properties": {**step, "tasks": {"type": "array", "items": task}},
+            }
+        ),
+        "Inbox": {
+            "type": "object",
+            "required": ["pending", "submitted", "notifications"],
+            "properties": {
+                "pending": {"type": "array", "items": item},
+                "submitted": {"type": "array", "items": item},
+                "notifications": {"type": "array", "items": notification},
+            },
+        },
+        "InboxRead": {
+            "type": "object",
+            "required": ["marked"],
+            "properties": {"marked": {"type": "integer"}},
+        },
+    }
+
+
+def _items(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": item}},
+    }
 
 
 def _writable(entity: EntitySpec, registry: Registry) -> dict[str, Schema]:
