@@ -49,6 +49,10 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     flask_app.config.update(config)
+    # Bearer-token API calls skip the cookie session (engine/web/api/sessions.py).
+    from engine.web.api.sessions import ApiAwareSessionInterface
+
+    flask_app.session_interface = ApiAwareSessionInterface()
     locales = engine.app.locales or ("en",)
     flask_app.extensions[EXTENSION_KEY] = WebState(engine=engine, locales=tuple(locales))
     _register_blueprints(flask_app)

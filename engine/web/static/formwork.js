@@ -130,7 +130,18 @@
     }
     function search() {
       var ticket = ++asked;
-      var url = picker.getAttribute("data-lookup") + "?q=" + encodeURIComponent(query.value.trim());
+      var url = picker.getAttribute("data-lookup");
+      url += (url.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(query.value.trim());
+      /* a link filter's `this.` fields: send what the form holds now */
+      var names = (picker.getAttribute("data-this") || "").split(",").filter(Boolean);
+      if (names.length && picker.closest("form")) {
+        var values = formValues(picker.closest("form"));
+        names.forEach(function (name) {
+          var value = values[name];
+          if (value === undefined || value === null || Array.isArray(value)) return;
+          url += "&this." + encodeURIComponent(name) + "=" + encodeURIComponent(String(value));
+        });
+      }
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : []; })
         .then(function (found) {
@@ -180,6 +191,119 @@
     });
   }
 
+  /* ---- kanban boards: drag a card to another column (the per-card form does the same) ----
+     On a board of workflow states (data-workflow) a move takes the action leading to the
+     column: the answer may ask to confirm (post again with confirmed=1) or send the user to
+     the record page where the action's dialog asks for the rest (422 with a url). */
+  function setupBoard(board) {
+    if (!board.hasAttribute("data-movable")) return;
+    var workflow = board.hasAttribute("data-workflow");
+    var status = document.querySelector("[data-board-status]");
+    var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+    var dragged = null;
+    function say(text, failed) {
+      if (!status) return;
+      status.textContent = text; status.hidden = false;
+      status.classList.toggle("is-error", !!failed);
+    }
+    function adjust(col, delta) {
+      var count = col.querySelector("[data-count]");
+      count.textContent = String(Number(count.textContent) + delta);
+      var empty = col.querySelector(".board-empty"); if (empty) empty.hidden = Number(count.textContent) > 0;
+    }
+    function setVersion(card, version) {
+      if (version === undefined || version === null) return;
+      card.setAttribute("data-version", String(version));
+      card.querySelectorAll('input[name="_version"]').forEach(function (i) { i.value = String(version); });
+    }
+    function move(card, col, form, confirmed) {
+      var from = card.closest(".board-col");
+      if (!col || col === from) return;
+      var to = col.getAttribute("data-column");
+      var here = from.getAttribute("data-column");
+      function putBack() { if (form) form.querySelector("select").value = here; }
+      var body = new URLSearchParams();
+      body.set("view", board.getAttribute("data-view")); body.set("to", to);
+      body.set("_version", card.getAttribute("data-version")); body.set("csrf_token", token);
+      if (workflow) body.set("from", here);
+      if (confirmed) body.set("confirmed", "1");
+      var url = board.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + card.getAttribute("data-card") + "/move");
+      card.classList.add("is-moving");
+      fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                   headers: { Accept: "application/json", "X-CSRF-Token": token } })
+        .then(function (r) {
+          return r.json()
+            .catch(function () { return { ok: false, message: board.getAttribute("data-msg-failed") }; })
+            .then(function (answer) { answer.status = r.status; return answer; });
+        })
+        .then(function (answer) {
+          card.classList.remove("is-moving");
+          if (answer.status === 422 && answer.url) {
+            var needs = answer.needs || [];
+            if (needs.length === 1 && needs[0] === "confirm") {
+              if (window.confirm(answer.message)) { move(card, col, form, true); } else { putBack(); }
+              return;
+            }
+            say(answer.message, true);
+            window.location.assign(answer.url);  /* the record page, the action's dialog open */
+            return;
+          }
+          if (!answer.ok) { say(answer.message, true); putBack(); return; }
+          setVersion(card, answer.version);
+          if (answer.state !== undefined && answer.state !== to) {
+            /* one approval of several: recorded, the card stays until the step completes */
+            say(answer.message, false); putBack(); return;
+          }
+          col.querySelector(".board-cards").prepend(card);
+          card.querySelectorAll('input[name="from"]').forEach(function (i) { i.value = to; });
+          var select = card.querySelector(".card-move select"); if (select) select.value = to;
+          adjust(from, -1); adjust(col, 1); say(answer.message, false);
+          if (workflow) card.removeAttribute("data-targets");  /* its menu is the old state's: reload for the new */
+        })
+        .catch(function () { card.classList.remove("is-moving"); say(board.getAttribute("data-msg-failed"), true); });
+    }
+    function clearMarks() {
+      board.querySelectorAll(".is-over, .is-reachable").forEach(function (c) { c.classList.remove("is-over", "is-reachable"); });
+    }
+    board.addEventListener("dragstart", function (ev) {
+      var card = ev.target.closest && ev.target.closest("[data-card]");
+      if (!card || card.getAttribute("draggable") !== "true") return;
+      dragged = card; card.classList.add("is-dragging");
+      ev.dataTransfer.effectAllowed = "move"; ev.dataTransfer.setData("text/plain", card.getAttribute("data-card"));
+      var targets = (card.getAttribute("data-targets") || "").split(" ");
+      board.querySelectorAll(".board-col").forEach(function (c) {
+        if (c !== card.closest(".board-col") && targets.indexOf(c.getAttribute("data-column")) >= 0) c.classList.add("is-reachable");
+      });
+    });
+    board.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("is-dragging"); dragged = null;
+      clearMarks();
+    });
+    board.addEventListener("dragover", function (ev) {
+      var col = ev.target.closest && ev.target.closest(".board-col");
+      if (!dragged || !col || col.getAttribute("data-column") === "") return;
+      ev.preventDefault(); ev.dataTransfer.dropEffect = "move";
+      board.querySelectorAll(".is-over").forEach(function (c) { if (c !== col) c.classList.remove("is-over"); });
+      col.classList.add("is-over");
+    });
+    board.addEventListener("drop", function (ev) {
+      var col = ev.target.closest && ev.target.closest(".board-col");
+      if (!dragged || !col) return;
+      ev.preventDefault(); clearMarks();
+      move(dragged, col, null, false);
+    });
+    /* the per-card form: same request without a page load (it posts normally without script) */
+    board.addEventListener("submit", function (ev) {
+      var form = ev.target.closest(".card-move");
+      if (!form) return;
+      ev.preventDefault();
+      var card = form.closest("[data-card]");
+      var value = form.querySelector("select").value;
+      var col = Array.prototype.find.call(board.querySelectorAll(".board-col"), function (c) { return c.getAttribute("data-column") === value; });
+      move(card, col, form, false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
@@ -191,6 +315,7 @@
     });
     document.querySelectorAll(".picker").forEach(setupPicker);
     document.querySelectorAll("[data-subform]").forEach(setupSubform);
+    document.querySelectorAll("[data-board]").forEach(setupBoard);
     document.querySelectorAll(".record-layout[data-context]").forEach(applyVisibility);
     document.querySelectorAll("form.recordform").forEach(function (form) {
       applyVisibility(form);

@@ -1,9 +1,18 @@
-"""The generated HTML UI: home, list pages, record pages, create and edit forms, pickers.
+"""The generated HTML UI: home, list pages, record pages, create and edit forms, pickers,
+workflow actions and the inbox.
 
 Importing the package registers every page on `bp`.
 """
 
-from engine.web.ui import editing, listing, lookup, record_page
+from engine.web.ui import editing, inbox, listing, lookup, record_page, workflow_actions
 from engine.web.ui.blueprint import bp
 
-__all__ = ["bp", "editing", "listing", "lookup", "record_page"]
+__all__ = [
+    "bp",
+    "editing",
+    "inbox",
+    "listing",
+    "lookup",
+    "record_page",
+    "workflow_actions",
+]

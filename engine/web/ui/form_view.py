@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import url_for
-from wtforms import Form
+from flask import request, url_for
+from wtforms import FieldList, Form
 
 from engine.runtime.record import Record
 from engine.spec.model import EntitySpec, FieldSpec, label_text
 from engine.web.ui.blueprint import page
 from engine.web.ui.forms import COMPUTED_TYPES, FormLayout, LayoutSection
+from engine.web.ui.lookup import this_fields
 
 __all__ = ["FieldView", "SectionView", "editable_fields", "prepare_choices", "sections_of"]
 
@@ -106,7 +107,7 @@ def prepare_choices(entity: EntitySpec, form: Form) -> None:
         if spec is None:
             continue
         _choices(spec, bound, current.locale)
-        if spec.type == "subform":
+        if spec.type == "subform" and isinstance(bound, FieldList):
             for entry in bound:
                 for sub_name, sub in entry.form._fields.items():
                     _choices(spec.subfields[sub_name], sub, current.locale)
@@ -140,8 +141,10 @@ def _picker(entity: EntitySpec, spec: FieldSpec, value: Any) -> dict[str, Any]:
             text = presenter.user_name(value.strip())
         elif value.strip().isdigit() and spec.link_target:
             text = presenter.link_title(spec.link_target, int(value))
-    lookup = url_for("ui.lookup", entity=entity.name, field=spec.name)
-    return {"lookup": lookup, "text": text}
+    record_id = (request.view_args or {}).get("record_id")
+    lookup = url_for("ui.lookup", entity=entity.name, field=spec.name, record=record_id)
+    # the form fields a link filter reads as `this.…`: the picker sends their current values
+    return {"lookup": lookup, "text": text, "this": ",".join(this_fields(spec))}
 
 
 def sections_of(

@@ -249,7 +249,7 @@ def _service_text(field: FieldSpec, raw: Any) -> Any:
     return raw
 
 
-def _rows(field: FieldSpec, entries: FieldList) -> list[dict[str, Any]]:
+def _rows(field: FieldSpec, entries: FieldList[Any]) -> list[dict[str, Any]]:
     """Subform rows sent by the form; rows left completely blank are dropped."""
     rows = []
     for entry in entries:
@@ -281,7 +281,7 @@ def form_data(
         if field.type == "attachment":
             values[name] = [*kept_files.get(name, []), *uploaded.get(name, [])]
             continue
-        if field.type == "subform":
+        if field.type == "subform" and isinstance(bound, FieldList):
             values[name] = _rows(field, bound)
             continue
         value = _service_text(field, bound.data)

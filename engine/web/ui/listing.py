@@ -1,5 +1,6 @@
 """The home page (the app's entities as cards) and an entity's list page: the spec's views
-as a switcher, a `filter` box in the expression language (its problems shown inline),
+as a switcher (kanban and calendar views hand over to `kanban` / `calendar_view`), a
+`filter` box in the expression language (its problems shown inline),
 sorting by column header, and keyset pagination with next / previous.
 
 Previous pages are reached by carrying the cursors already passed in the URL (`back`),
@@ -18,7 +19,9 @@ from engine.runtime.record import Record
 from engine.spec.model import SYSTEM_FIELDS, EntitySpec, FieldSpec, ViewSpec
 from engine.web.i18n import label, translate
 from engine.web.ui.blueprint import bp, entity_or_404, page, readable_entities
+from engine.web.ui.calendar_view import render_calendar
 from engine.web.ui.display import record_title
+from engine.web.ui.kanban import render_board
 
 __all__ = ["home", "list_records"]
 
@@ -121,9 +124,12 @@ def list_records(entity: str) -> Any:
     spec = entity_or_404(entity)
     current = page()
     view = _view(spec)
-    columns = _columns(spec, view)
     typed = request.args.get("filter", "")
     sort = _sort(view)
+    special = _special_view(spec, view, typed, sort)
+    if special is not None:
+        return special
+    columns = _columns(spec, view)
     cursor = request.args.get("cursor") or None
     back = request.args.getlist("back")
     size = (view.page_size if view is not None else None) or DEFAULT_PAGE_SIZE
@@ -156,8 +162,33 @@ def list_records(entity: str) -> Any:
         "ui/list.html", entity=spec, view=view, columns=columns, rows=rows, filter_text=typed,
         error=error, links=links, sort_key=sort_key, sort_links=sort_links,
         can_create=current.engine.permissions.can_create(current.actor, entity),
-        view_links={n: _url(spec, view=n, cursor=None, back=[], sort=None) for n in spec.views},
+        view_links={
+            n: _url(spec, view=n, cursor=None, back=[], sort=None, layout=None, month=None)
+            for n in spec.views
+        },
     )  # fmt: skip
+
+
+def _special_view(
+    spec: EntitySpec, view: ViewSpec | None, typed: str, sort: list[str]
+) -> str | None:
+    """The kanban board or month calendar of a view of that type (None: a table). With
+    `layout=table` such a view is shown as a table of its records (the board's *more*)."""
+    if view is None or view.type not in ("kanban", "calendar"):
+        return None
+    if request.args.get("layout") == "table":
+        return None
+    current = page()
+    context = {
+        "entity": spec, "view": view, "filter_text": typed, "error": None, "sort": sort,
+        "combined_filter": _filters(view, typed),
+        "can_create": current.engine.permissions.can_create(current.actor, spec.name),
+        "view_links": {n: _url(spec, view=n, cursor=None, back=[], sort=None, month=None)
+                       for n in spec.views},
+    }  # fmt: skip
+    if view.type == "kanban":
+        return render_board(spec, view, context)
+    return render_calendar(spec, view, context)
 
 
 def _rows(spec: EntitySpec, columns: list[Column], records: list[Record]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """A record's page: its fields by form section, subform rows as a table, attachments as
-links, the history timeline (who, when, old → new per field), and soft delete / restore.
-Also the download of attachments the reader may see."""
+links, the history timeline (who, when, old → new per field, and what a workflow action
+did), the workflow panel (`workflow_panel`) and soft delete / restore. Also the download of
+attachments the reader may see."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from engine.web.i18n import translate
 from engine.web.ui.blueprint import bp, entity_or_404, form_layout, page
 from engine.web.ui.display import record_title
 from engine.web.ui.form_view import sections_of
+from engine.web.ui.workflow_panel import FailedAction, state_label, workflow_panel
 
-__all__ = ["delete_record", "download_file", "restore_record", "show_record"]
+__all__ = ["delete_record", "download_file", "render_record", "restore_record", "show_record"]
 
 
 def _may(entity: str, record_id: int, action: str) -> bool:
@@ -40,6 +42,37 @@ def _deleted_record(entity: str, record_id: int) -> Record:
     with current.engine.db.begin(readonly=True) as connection:
         service.require_row(connection, current.actor, entity, record_id, "read", deleted=True)
         return service.read_in(connection, current.actor, entity, record_id)
+
+
+def _workflow_details(spec: EntitySpec, details: Any) -> list[dict[str, str]]:
+    """A workflow entry's details as label / text pairs: the action, the step it was taken
+    in, the step it led to, and who a task went to (transfer, add approver)."""
+    workflow = spec.workflow
+    if workflow is None or not details:
+        return []
+    current = page()
+    locale = current.locale
+    shown = []
+    action = details.get("action")
+    if action:
+        transitions = workflow.transitions.get(str(action), ())
+        text = (
+            label_text(transitions[0].label, locale, str(action))
+            if transitions
+            else translate(f"workflow.action.{action}")
+        )
+        shown.append({"label": translate("workflow.detail.action"), "text": text})
+    for key in ("step", "to"):
+        if details.get(key):
+            text = state_label(workflow, str(details[key]), locale)
+            shown.append({"label": translate(f"workflow.detail.{key}"), "text": text})
+    if details.get("to_user"):
+        who = current.presenter.user_name(str(details["to_user"]))
+        position = details.get("position")
+        if position in ("before", "after"):
+            who += f" ({translate(f'workflow.position.{position}')})"
+        shown.append({"label": translate("workflow.detail.to_user"), "text": who})
+    return shown
 
 
 def _timeline(spec: EntitySpec, entries: list[HistoryEntry]) -> list[dict[str, Any]]:
@@ -66,6 +99,7 @@ def _timeline(spec: EntitySpec, entries: list[HistoryEntry]) -> list[dict[str, A
                 "at": presenter.moment(entry.at),
                 "comment": entry.comment,
                 "changes": changes,
+                "details": _workflow_details(spec, entry.details),
             }
         )
     return timeline
@@ -74,7 +108,13 @@ def _timeline(spec: EntitySpec, entries: list[HistoryEntry]) -> list[dict[str, A
 @bp.route("/e/<entity>/<int:record_id>")
 def show_record(entity: str, record_id: int) -> Any:
     """The record page (a deleted record shows with a banner and a restore button)."""
-    spec = entity_or_404(entity)
+    return render_record(entity_or_404(entity), record_id)
+
+
+def render_record(spec: EntitySpec, record_id: int, *, failed: FailedAction | None = None) -> Any:
+    """The record page; after a refused workflow action, with the problem shown, the
+    action's dialog open with what the user sent, and the action's status code."""
+    entity = spec.name
     current = page()
     try:
         record = current.engine.records.get(current.actor, entity, record_id)
@@ -95,10 +135,10 @@ def show_record(entity: str, record_id: int) -> Any:
             "text": presenter.text(spec.state_field, value, spec),
             "color": presenter.option_color(spec.state_field, value, spec) or "gray",
         }
-    return render_template(
+    html = render_template(
         "ui/record.html", entity=spec, record=record, sections=sections,
         title=record_title(spec, record.values, record.id), deleted=deleted, state=state,
-        timeline=_timeline(spec, history),
+        timeline=_timeline(spec, history), workflow=workflow_panel(spec, record, failed),
         can_edit=not deleted and _may(entity, record_id, "update"),
         can_delete=_may(entity, record_id, "delete"),
         created_by=current.presenter.user_name(record.created_by or ""),
@@ -107,6 +147,7 @@ def show_record(entity: str, record_id: int) -> Any:
         present=lambda field, value: current.presenter.text(field, value, spec),
         color_of=lambda field, value: current.presenter.option_color(field, value, spec),
     )  # fmt: skip
+    return html, failed.status if failed is not None else 200
 
 
 @bp.route("/e/<entity>/<int:record_id>/delete", methods=["POST"])
