@@ -3,31 +3,37 @@ and the record service only, never raw table writes.
 
 People are made one by one and only when missing (a user, a team, a role, a main team), so
 running again adds nothing. Records are written in one transaction by the system actor as
-trusted writes, each through `RecordService.create_in` (defaults, validation, formulas,
-references, uniqueness, history) and, when the recipe puts it in a later workflow state, a
-trusted `update_in` of the state. Every creation's history row carries `DEMO_COMMENT`;
-finding one means the demo records are there already, and they are not written again.
-When the engine's clock is a `FixedClock`, it is moved to each record's moment (never past
-the moment seeding started), so `created_at` and the history tell a believable story.
+trusted writes, in batches of consecutive records of one entity through
+`RecordService.create_many_in` (defaults, validation, formulas, references, uniqueness,
+sequences, history — one multi-row INSERT per batch) and, when the recipe puts a record in
+a later workflow state, a trusted `update_in` of the state; when it gives the record a
+workflow path, its actions go through `WorkflowService.act_in`, each taken by the user who
+may take it (the owner, or a pending approver of the open step). A batch ends before a record
+that links to one of its own rows (their ids are not known before the INSERT). Every
+creation's history row carries `DEMO_COMMENT`; finding one means the demo records are there
+already, and they are not written again. When the engine's clock is a `FixedClock`, each
+record is back-dated to its moment (never past the moment seeding started), so
+`created_at` and the history tell a believable story.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.errors import ValidationFailed
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.runtime.actor import Actor
 from engine.runtime.clock import FixedClock
 from engine.runtime.engine import Engine
 from engine.runtime.history import HistoryKind
-from engine.runtime.records import WriteOptions
-from engine.seeding.generate import Plan, PlannedRecord, RecordRef, TeamRef
+from engine.runtime.records import RowFailed, WriteOptions
+from engine.runtime.workflow_service import ActionRequest
+from engine.seeding.generate import Plan, PlannedRecord, PlannedStep, RecordRef, TeamRef
 from engine.seeding.recipe import SeedSpec
 
 __all__ = [
@@ -41,6 +47,10 @@ __all__ = [
 
 DEMO_COMMENT = "demo data (seed --demo)"
 Progress = Callable[[str, int], None]
+BATCH_SIZE = 500
+"""Records per `create_many_in` call: big enough to amortise, small enough to hold."""
+_APPROVAL_ACTIONS = frozenset({"approve", "reject", "send_back"})
+"""Actions taken by an approver of the open step; the others by the owner (submitter)."""
 
 
 @dataclass
@@ -127,14 +137,33 @@ def apply_plan(
         report.records_present = True
         return
     teams = {team.name: team.id for team in engine.people.list_teams()}
-    writer = _Writer(engine, teams)
+    actors: dict[str, Actor] = {}
+    if any(record.steps for record in plan.records):
+        # Loaded before the write transaction opens (a second connection inside it could
+        # wait on SQLite's write lock).
+        for user in engine.people.list_users():
+            if user.active:
+                actors[user.username] = engine.actor(user.username)
+    writer = _Writer(engine, teams, actors)
+
+    def written(batch: list[PlannedRecord]) -> None:
+        for record in batch:
+            done = report.records[record.entity] = report.records.get(record.entity, 0) + 1
+            if progress is not None:
+                progress(record.entity, done)
+
     try:
         with engine.db.begin() as connection:
+            batch: list[PlannedRecord] = []
             for record in plan.records:
-                writer.write(connection, record)
-                done = report.records[record.entity] = report.records.get(record.entity, 0) + 1
-                if progress is not None:
-                    progress(record.entity, done)
+                if batch and not _joins(batch, record):
+                    writer.write(connection, batch)
+                    written(batch)
+                    batch = []
+                batch.append(record)
+            if batch:
+                writer.write(connection, batch)
+                written(batch)
     except BaseException:
         report.records.clear()
         raise
@@ -142,12 +171,26 @@ def apply_plan(
         writer.restore_clock()
 
 
-class _Writer:
-    """Writes planned records, turning refs into ids and moving a fixed clock."""
+def _joins(batch: list[PlannedRecord], record: PlannedRecord) -> bool:
+    """True when `record` can be written in the same `create_many_in` call as `batch`."""
+    entity = batch[0].entity
+    if record.entity != entity or len(batch) >= BATCH_SIZE:
+        return False
+    first = batch[0].index
+    return not any(
+        isinstance(value, RecordRef) and value.entity == entity and value.index >= first
+        for value in record.values.values()
+    )
 
-    def __init__(self, engine: Engine, teams: dict[str, int]) -> None:
+
+class _Writer:
+    """Writes planned records, turning refs into ids and back-dating them to their moments
+    when the engine's clock is a fixed one."""
+
+    def __init__(self, engine: Engine, teams: dict[str, int], actors: Mapping[str, Actor]) -> None:
         self.engine = engine
         self.teams = teams
+        self.actors = actors
         self.ids: dict[str, list[int]] = {}
         self.actor = Actor.system()
         self.options = WriteOptions(trusted=True, allow_state=True, comment=DEMO_COMMENT)
@@ -155,31 +198,100 @@ class _Writer:
         self.clock = clock if isinstance(clock, FixedClock) else None
         self.started: datetime | None = self.clock.now() if self.clock else None
 
-    def write(self, connection: Connection, record: PlannedRecord) -> None:
+    def write(self, connection: Connection, batch: list[PlannedRecord]) -> None:
+        """Create a batch of records of one entity, then move those that the recipe puts
+        in a later workflow state on to it (each a trusted `update_in`)."""
         records = self.engine.records
-        values = {name: self.resolve(value) for name, value in record.values.items()}
-        self.move_clock(record.at)
+        entity = batch[0].entity
+        rows = [{name: self.resolve(value) for name, value in r.values.items()} for r in batch]
+        moments = None
+        if self.clock is not None and self.started is not None:
+            moments = [min(r.at, self.started) if r.at else self.clock.now() for r in batch]
         try:
-            created = records.create_in(
-                connection, self.actor, record.entity, values, options=self.options
+            created = records.create_many_in(
+                connection, self.actor, entity, rows, self.options, moments=moments
             )
-            self.ids.setdefault(record.entity, []).append(created.id)
-            workflow = self.engine.app.entities[record.entity].workflow
-            if record.state is not None and workflow is not None:
-                # Records start in the initial state; a trusted update moves them on.
-                self.move_clock(record.state_at or record.at)
-                state = {workflow.field: record.state}
+        except RowFailed as error:
+            raise SeedFailed(batch[error.index], dict(error.fields)) from error
+        self.ids.setdefault(entity, []).extend(record.id for record in created)
+        workflow = self.engine.app.entities[entity].workflow
+        if workflow is None:
+            return
+        for record, made in zip(batch, created, strict=True):
+            if record.steps:
+                self.take_steps(connection, record, made.id)
+            if record.state is None:
+                continue
+            # Records start in the initial state; a trusted update moves them on.
+            self.move_clock(record.state_at or record.at)
+            try:
                 records.update_in(
                     connection,
                     self.actor,
-                    record.entity,
-                    created.id,
-                    state,
+                    entity,
+                    made.id,
+                    {workflow.field: record.state},
                     version=None,
                     options=self.options,
                 )
-        except ValidationFailed as error:
-            raise SeedFailed(record, dict(error.fields)) from error
+            except ValidationFailed as error:
+                raise SeedFailed(record, dict(error.fields)) from error
+
+    def take_steps(self, connection: Connection, record: PlannedRecord, record_id: int) -> None:
+        """Take the record's workflow path, each action by the user who may take it, at its
+        moment. The path ends early when its next action is not possible from the state the
+        record reached (a guard chose another route, or a step was skipped)."""
+        workflows = self.engine.workflows
+        machine = workflows.compiled(record.entity).machine
+        state = machine.spec.initial_state
+        for step in record.steps:
+            if state is None or not machine.moves(state, step.action):
+                return
+            self.move_clock(step.at)
+            actor = self.actor_for(connection, record, record_id, step, state)
+            request = ActionRequest(comment=step.comment, to_state=step.to)
+            try:
+                done = workflows.act_in(
+                    connection, actor, record.entity, record_id, step.action, request
+                )
+            except ValidationFailed as error:
+                raise SeedFailed(replace(record, pointer=step.pointer), error.fields) from error
+            except (Conflict, Forbidden, NotFound) as error:
+                problems = {step.action: [f"{actor.username or 'system'}: {error}"]}
+                raise SeedFailed(replace(record, pointer=step.pointer), problems) from error
+            state = str(done[machine.spec.field])
+
+    def actor_for(
+        self,
+        connection: Connection,
+        record: PlannedRecord,
+        record_id: int,
+        step: PlannedStep,
+        state: str,
+    ) -> Actor:
+        """Who takes the step: a pending approver of the open step (chosen by the step's
+        `pick`) for approve/reject/send back in an approval state; else the submitter of
+        the open step, or the record's owner."""
+        steps = self.engine.workflows.steps
+        open_step = None
+        if self.engine.workflows.compiled(record.entity).machine.spec.states[state].approval:
+            open_step = steps.open_step(connection, record.entity, record_id)
+        username: str | None = None
+        if open_step is not None and step.action in _APPROVAL_ACTIONS:
+            pending = sorted(
+                task.assignee
+                for task in steps.tasks_of(connection, [open_step.id])
+                if task.status == "pending"
+            )
+            if pending:
+                username = pending[min(len(pending) - 1, int(step.pick * len(pending)))]
+        elif open_step is not None and open_step.submitter:
+            username = open_step.submitter
+        else:
+            owner = record.values.get("owner")
+            username = owner if isinstance(owner, str) else None
+        found = self.actors.get(username) if username else None
+        return found if found is not None else self.actor
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, RecordRef):

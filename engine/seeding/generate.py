@@ -18,10 +18,24 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.seeding.recipe import PLACEHOLDER, EntityRecipe, GeneratorSpec, SeedSpec
+from engine.seeding.recipe import (
+    PLACEHOLDER,
+    EntityRecipe,
+    GeneratorSpec,
+    SeedSpec,
+    WorkflowRecipe,
+)
 from engine.spec.model import AppSpec
 
-__all__ = ["AT", "Plan", "PlannedRecord", "RecordRef", "TeamRef", "generate_plan"]
+__all__ = [
+    "AT",
+    "Plan",
+    "PlannedRecord",
+    "PlannedStep",
+    "RecordRef",
+    "TeamRef",
+    "generate_plan",
+]
 
 AT = "@at"
 """The path of a record's own creation moment in `copy`, `date: {from}` and templates."""
@@ -44,9 +58,24 @@ class TeamRef:
     name: str
 
 
+@dataclass(frozen=True)
+class PlannedStep:
+    """A workflow action to take on a created record, at `at`. Who takes it is decided when
+    it is applied (the owner, or one of the step's pending approvers chosen by `pick`, a
+    number in [0, 1) drawn here so the choice is deterministic)."""
+
+    action: str
+    at: datetime
+    comment: str | None
+    to: str | None
+    pick: float
+    pointer: str
+
+
 @dataclass
 class PlannedRecord:
-    """One record to create: values (with refs), its creation moment and its final state."""
+    """One record to create: values (with refs), its creation moment and its final state
+    (or the workflow actions to take after creating it)."""
 
     entity: str
     index: int
@@ -55,6 +84,7 @@ class PlannedRecord:
     state: str | None = None
     state_at: datetime | None = None
     pointer: str = ""
+    steps: tuple[PlannedStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,16 +114,24 @@ class _Generator:
         self.made.setdefault(record.entity, []).append(record)
         for (entity, name), index in self.indexes.items():
             if entity == record.entity:
-                index.setdefault(record.values.get(name), []).append(record.index)
+                value = self.field_value(record, name)
+                index.setdefault(value, []).append(record.index)
 
     def index(self, entity: str, name: str) -> dict[Any, list[int]]:
         key = (entity, name)
         if key not in self.indexes:
             built: dict[Any, list[int]] = {}
             for record in self.made.get(entity, []):
-                built.setdefault(record.values.get(name), []).append(record.index)
+                built.setdefault(self.field_value(record, name), []).append(record.index)
             self.indexes[key] = built
         return self.indexes[key]
+
+    def field_value(self, record: PlannedRecord, name: str) -> Any:
+        """A planned record's field; its workflow state field is the state it ends in."""
+        workflow = self.app.entities[record.entity].workflow
+        if workflow is not None and name == workflow.field and name not in record.values:
+            return record.state or workflow.initial_state
+        return record.values.get(name)
 
 
 def generate_plan(spec: SeedSpec, app: AppSpec, *, anchor: date) -> Plan:
@@ -117,6 +155,8 @@ def _parents(gen: _Generator, recipe: EntityRecipe) -> list[RecordRef | None]:
     parents: list[RecordRef | None] = []
     span = each.high - each.low + 1
     for parent in gen.made.get(each.entity, []):
+        if any(gen.field_value(parent, n) not in v for n, v in each.where.items()):
+            continue
         # u ** skew (skew > 1) makes the low counts likelier, as with money.
         count = each.low + min(span - 1, int(span * gen.rng.random() ** each.skew))
         parents.extend([RecordRef(each.entity, parent.index)] * count)
@@ -141,7 +181,34 @@ def _make(
             record.state = str(state)
             moment = values.get(recipe.state_at) if recipe.state_at else None
             record.state_at = _moment_of(gen, moment) if moment is not None else record.at
+    if recipe.workflow is not None:
+        record.steps = _steps(gen, recipe.workflow, record)
     return record
+
+
+def _steps(
+    gen: _Generator, workflow: WorkflowRecipe, record: PlannedRecord
+) -> tuple[PlannedStep, ...]:
+    """The actions of one path, chosen by weight among the paths the record's age allows,
+    each `gap` hours after the one before (the first after the creation)."""
+    age = (gen.anchor - record.at.astimezone(gen.zone).date()).days if record.at else 0
+    paths = [p for p in workflow.paths if p.within is None or age <= p.within]
+    if not paths or record.at is None:
+        return ()
+    path = gen.rng.choices(paths, weights=[p.weight for p in paths])[0]
+    moment = record.at
+    low, high = workflow.gap
+    steps = []
+    for step in path.steps:
+        moment = moment + timedelta(minutes=gen.rng.randint(low * 60, high * 60))
+        comment = None
+        if step.comment is not None:
+            drawn = _value(gen, step.comment, record)
+            comment = None if drawn is None else str(drawn)
+        steps.append(
+            PlannedStep(step.action, moment, comment, step.to, gen.rng.random(), step.pointer)
+        )
+    return tuple(steps)
 
 
 def _moment_of(gen: _Generator, value: Any) -> datetime | None:
@@ -174,7 +241,12 @@ def _value(
     if kind == "integer":
         return rng.randint(arg[0], arg[1])
     if kind == "money":
+        if args.get("of") is not None:
+            return _money_of(gen, record, args)
         return _money(rng, arg, args.get("skew", 1), args.get("round", 1))
+    if kind == "compare":
+        found = _path(gen, record, arg)
+        return None if found is None else Decimal(str(found)) >= Decimal(str(args["at_least"]))
     if kind == "date":
         return _date(gen, record, arg, args.get("from"), bool(args.get("cap", False)))
     if kind == "moment":
@@ -219,6 +291,17 @@ def _money(rng: random.Random, bounds: list[int], skew: float, step: int) -> Dec
     low, high = bounds
     amount = low + (high - low) * rng.random() ** skew
     return Decimal(max(low, round(amount / step) * step))
+
+
+def _money_of(gen: _Generator, record: PlannedRecord, args: Mapping[str, Any]) -> Any:
+    """`money: [low, high], of: PATH`: low…high percent of the amount at PATH."""
+    base = _path(gen, record, str(args["of"]))
+    if base is None:
+        return None
+    low, high = args["money"]
+    percent = _money(gen.rng, [low, high], args.get("skew", 1), 1) / 100
+    step = args.get("round", 1)
+    return Decimal(max(step, round(Decimal(str(base)) * percent / step) * step))
 
 
 def _date(
@@ -274,12 +357,12 @@ def _path(gen: _Generator, record: PlannedRecord, path: str) -> Any:
     if path == AT:
         return record.at
     head, _, rest = path.partition(".")
-    value = record.values.get(head)
+    value = gen.field_value(record, head)
     if not rest:
         return value
     if isinstance(value, RecordRef):
         linked = gen.made[value.entity][value.index]
-        return linked.at if rest == AT else linked.values.get(rest)
+        return linked.at if rest == AT else gen.field_value(linked, rest)
     return None
 
 

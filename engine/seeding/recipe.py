@@ -10,7 +10,7 @@ problems are D101–D106 (D1xx: demo data), checks against the app are in `recip
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.seeding.recipe_generators import (
     parse_generator,
 )
 from engine.seeding.recipe_reader import RecipeReader
+from engine.seeding.recipe_workflow import WorkflowRecipe, parse_workflow
 from engine.spec.sourcemap import SourceMap, join_pointer
 from engine.spec.yaml_loader import parse_yaml
 
@@ -34,14 +35,15 @@ __all__ = [
     "SeedSpec",
     "TeamSeed",
     "UserSeed",
+    "WorkflowRecipe",
     "parse_recipe",
 ]
 
 _TOP_KEYS = ("seed", "anchor", "password", "pools", "teams", "users", "records")
 _TEAM_KEYS = ("name", "manager", "parent")
 _USER_KEYS = ("username", "name", "email", "locale", "admin", "roles", "team")
-_RECIPE_KEYS = ("count", "each", "at", "state_at", "fields")
-_EACH_KEYS = ("entity", "field", "count", "skew")
+_RECIPE_KEYS = ("count", "each", "at", "state_at", "fields", "workflow")
+_EACH_KEYS = ("entity", "field", "count", "skew", "where")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class EachSpec:
     low: int
     high: int
     skew: float = 1.0
+    where: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Only parents whose field holds one of the values (the workflow state field too)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class EntityRecipe:
     state_at: str | None
     fields: Mapping[str, GeneratorSpec]
     pointer: str
+    workflow: WorkflowRecipe | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,10 @@ def _recipes(parser: RecipeReader, data: Any, pools: Mapping[str, Any]) -> list[
                 made = parse_generator(parser, node, join_pointer(fields_pointer, name), pools)
                 if made is not None:
                     fields[name] = made
+        workflow = None
+        if "workflow" in recipe:
+            workflow_pointer = join_pointer(pointer, "workflow")
+            workflow = parse_workflow(parser, recipe["workflow"], workflow_pointer, pools)
         recipes.append(
             EntityRecipe(
                 entity,
@@ -241,6 +250,7 @@ def _recipes(parser: RecipeReader, data: Any, pools: Mapping[str, Any]) -> list[
                 state_at,
                 fields,
                 pointer,
+                workflow,
             )
         )
     return recipes
@@ -260,4 +270,17 @@ def _each(parser: RecipeReader, data: Any, pointer: str) -> EachSpec | None:
     if not isinstance(skew, (int, float)) or isinstance(skew, bool) or skew <= 0:
         parser.error("D105", join_pointer(pointer, "skew"), "'skew' must be a positive number")
         skew = 1
-    return EachSpec(str(each["entity"]), str(each["field"]), bounds[0], bounds[1], float(skew))
+    where: dict[str, tuple[Any, ...]] = {}
+    if "where" in each:
+        where_pointer = join_pointer(pointer, "where")
+        raw = each["where"]
+        if parser.typed(raw, dict, where_pointer, "'each/where'"):
+            for name, values in raw.items():
+                listed = values if isinstance(values, list) else [values]
+                if not listed:
+                    at = join_pointer(where_pointer, name)
+                    parser.error("D105", at, f"'where/{name}' needs at least one value")
+                where[str(name)] = tuple(listed)
+    return EachSpec(
+        str(each["entity"]), str(each["field"]), bounds[0], bounds[1], float(skew), where
+    )

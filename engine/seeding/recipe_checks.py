@@ -1,6 +1,7 @@
 """Checking a parsed recipe against the app it seeds: entities, fields, roles, select
-options, teams and users, and that every generator reads only what was generated before
-it (D110–D116). Problems are diagnostics located in the recipe file."""
+options, teams and users, that every generator reads only what was generated before
+it (D110–D116), and that workflow paths fit the entity's workflow (D117–D119). Problems
+are diagnostics located in the recipe file."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from engine.diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from engine.seeding.generate import AT
 from engine.seeding.recipe import PLACEHOLDER, EntityRecipe, GeneratorSpec, SeedSpec
+from engine.seeding.recipe_workflow import PathSpec, StepSpec, WorkflowRecipe
 from engine.spec.model import AppSpec
 from engine.spec.model_entity import EntitySpec
+from engine.spec.model_workflow import WorkflowSpec
 from engine.spec.sourcemap import join_pointer
 
 __all__ = ["validate_recipe"]
@@ -106,6 +109,10 @@ def _check_recipe(
             )
         if _field(checker, entity, each.field, join_pointer(pointer, "field")):
             known.add(each.field)
+        parent = checker.app.entities.get(each.entity)
+        if parent is not None:
+            for name in each.where:
+                _field(checker, parent, name, join_pointer(pointer, "where", name))
     if recipe.at is not None:
         _check_generator(checker, recipe.at, entity, None, known, generated)
         known.add(AT)
@@ -120,6 +127,84 @@ def _check_recipe(
             f"'{recipe.state_at}' is not a generated field",
             sorted(known),
         )
+    if recipe.workflow is not None:
+        _check_workflow(checker, recipe.workflow, entity, recipe)
+
+
+def _check_workflow(
+    checker: _Checker, workflow: WorkflowRecipe, entity: EntitySpec, recipe: EntityRecipe
+) -> None:
+    spec = entity.workflow
+    if spec is None:
+        message = f"'{entity.name}' has no workflow: its recipe cannot take workflow actions"
+        checker.error("D117", workflow.pointer, message, key=True)
+        return
+    if spec.field in recipe.fields:
+        message = (
+            f"the recipe sets the state field '{spec.field}' and takes workflow actions: "
+            "do one or the other"
+        )
+        checker.error("D118", workflow.pointer, message, key=True)
+    for path in workflow.paths:
+        _check_path(checker, path, spec, entity)
+
+
+def _check_path(checker: _Checker, path: PathSpec, spec: WorkflowSpec, entity: EntitySpec) -> None:
+    """Walk the path over every state the record may be in (guards and skipped steps are
+    only known when seeding, so a step is wrong only when no reachable state allows it)."""
+    states = {spec.initial_state} if spec.initial_state else set(spec.states)
+    for step in path.steps:
+        transitions = spec.transitions.get(step.action)
+        if transitions is None:
+            message = f"'{step.action}' is not an action of the workflow of '{entity.name}'"
+            checker.error("D117", _step_pointer(step), message, spec.transitions)
+            return
+        reached: set[str] = set()
+        for state in sorted(s for s in states if s is not None):
+            reached |= _targets(spec, step, state)
+        if not reached:
+            where = ", ".join(sorted(s for s in states if s is not None))
+            to = f" to '{step.to}'" if step.to else ""
+            message = f"'{step.action}'{to} is not possible from the state reached ({where})"
+            checker.error("D118", _step_pointer(step), message)
+            return
+        needs_comment = any(
+            t.comment == "required" and any(t.leaves(s) for s in states if s) for t in transitions
+        )
+        if needs_comment and step.comment is None:
+            message = f"'{step.action}' needs a comment: give the step a 'comment'"
+            checker.error("D119", step.pointer, message)
+        states = reached
+
+
+def _targets(spec: WorkflowSpec, step: StepSpec, state: str) -> set[str]:
+    """The states `step` may lead to from `state` (with the approval steps that may be
+    skipped after them, and `state` itself when an approval may need more approvers)."""
+    found: set[str] = set()
+    for transition in spec.transitions.get(step.action, ()):
+        if not transition.leaves(state):
+            continue
+        targets = [t for t in transition.to if step.to is None or t == step.to]
+        found.update(targets)
+    if not found:
+        return found
+    current = spec.states.get(state)
+    if step.action == "approve" and current is not None and current.approval is not None:
+        found.add(state)  # not every approval completes the step
+    pending = [s for s in found if spec.states[s].approval is not None]
+    while pending:  # an approval step without approvers is skipped
+        for transition in spec.transitions.get("approve", ()):
+            if transition.leaves(pending[0]):
+                for target in transition.to:
+                    if target not in found:
+                        found.add(target)
+                        pending.append(target)
+        pending.pop(0)
+    return found
+
+
+def _step_pointer(step: StepSpec) -> str:
+    return join_pointer(step.pointer, "action") if step.comment or step.to else step.pointer
 
 
 def _field(checker: _Checker, entity: EntitySpec, name: str, pointer: str) -> bool:
@@ -204,8 +289,10 @@ def _choices(entity: EntitySpec, name: str) -> list[str]:
 def _paths_read(generator: GeneratorSpec) -> Iterator[tuple[str, str]]:
     """The record paths a generator reads (not those of the generators inside it)."""
     kind, args, pointer = generator.kind, generator.args, generator.pointer
-    if kind in ("copy", "team_of", "switch"):
+    if kind in ("copy", "team_of", "switch", "compare"):
         yield str(args[kind]), join_pointer(pointer, kind)
+    if kind == "money" and args.get("of") is not None:
+        yield str(args["of"]), join_pointer(pointer, "of")
     if kind == "date" and args.get("from") is not None:
         yield str(args["from"]), join_pointer(pointer, "from")
     if kind == "ref" and isinstance(args.get("where"), Mapping):

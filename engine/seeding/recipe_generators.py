@@ -20,7 +20,7 @@ GENERATORS: Mapping[str, frozenset[str]] = {
     "value": frozenset(),
     "pick": frozenset(),
     "integer": frozenset(),
-    "money": frozenset({"skew", "round"}),
+    "money": frozenset({"skew", "round", "of"}),
     "date": frozenset({"from", "cap"}),
     "moment": frozenset({"hours"}),
     "template": frozenset({"unique"}),
@@ -31,6 +31,7 @@ GENERATORS: Mapping[str, frozenset[str]] = {
     "switch": frozenset({"cases", "default"}),
     "age": frozenset(),
     "chance": frozenset({"then"}),
+    "compare": frozenset({"at_least"}),
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PLACEHOLDER_FORM = re.compile(
@@ -129,13 +130,19 @@ def _check_arguments(
             )
     elif kind in ("integer", "money"):
         parser.bounds(value, here, f"'{kind}'")
+        if kind == "money" and "of" in node:
+            parser.typed(node["of"], str, join_pointer(pointer, "of"), "'of'")
     elif kind in ("date", "moment"):
         parser.bounds(value, here, f"'{kind}' (days from the anchor)")
     elif kind == "template":
         if parser.typed(value, str, here, "'template'"):
             _check_template(parser, value, here, pools)
-    elif kind in ("copy", "team_of", "switch"):
+    elif kind in ("copy", "team_of", "switch", "compare"):
         parser.typed(value, str, here, f"'{kind}'")
+        if kind == "compare" and parser.require(node, "at_least", pointer, "'compare'"):
+            limit = node["at_least"]
+            if not isinstance(limit, (int, float)) or isinstance(limit, bool):
+                parser.error("D101", join_pointer(pointer, "at_least"), "'at_least' must be a number")
     elif kind == "ref":
         parser.typed(value, str, here, "'ref' (an entity)")
     elif kind == "owner":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import ANCHOR, NOW, SALES_APP, EngineFactory, open_engine, scaled
+from seeding_support import ANCHOR, NOW, SALES_APP, EngineFactory, open_engine, scaled
 
 from engine.runtime.engine import Engine
 from engine.seeding import (

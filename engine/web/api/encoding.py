@@ -8,7 +8,7 @@ numbers in request bodies are read as `Decimal` so nothing is lost on the way in
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,32 +32,73 @@ def dumps(value: Any) -> str:
 
 
 def _write(value: Any, parts: list[str]) -> None:
-    if isinstance(value, Decimal):
+    # Dispatch on the exact type first (one dict lookup for the common values of a
+    # record), then fall back to isinstance for subclasses; the text is what
+    # `json.dumps(…, ensure_ascii=False)` writes for each value, decimals aside.
+    writer = _WRITERS.get(type(value))
+    if writer is not None:
+        writer(value, parts)
+    elif isinstance(value, Decimal):
         parts.append(_decimal_literal(value))
     elif isinstance(value, Mapping):
-        parts.append("{")
-        for index, (key, item) in enumerate(value.items()):
-            parts.append("," if index else "")
-            parts.append(json.dumps(str(key), ensure_ascii=False))
-            parts.append(":")
-            _write(item, parts)
-        parts.append("}")
+        _write_mapping(value, parts)
     elif isinstance(value, list | tuple):
-        parts.append("[")
-        for index, item in enumerate(value):
-            parts.append("," if index else "")
-            _write(item, parts)
-        parts.append("]")
+        _write_list(value, parts)
     elif isinstance(value, datetime | date):
-        parts.append(json.dumps(value.isoformat()))
+        parts.append(_string(value.isoformat()))
     else:
         parts.append(json.dumps(value, ensure_ascii=False))
+
+
+def _write_mapping(value: Mapping[Any, Any], parts: list[str]) -> None:
+    append = parts.append
+    append("{")
+    first = True
+    for key, item in value.items():
+        if not first:
+            append(",")
+        first = False
+        append(_string(key if type(key) is str else str(key)))
+        append(":")
+        writer = _WRITERS.get(type(item))
+        if writer is not None:
+            writer(item, parts)
+        else:
+            _write(item, parts)
+    append("}")
+
+
+def _write_list(value: list[Any] | tuple[Any, ...], parts: list[str]) -> None:
+    parts.append("[")
+    for index, item in enumerate(value):
+        if index:
+            parts.append(",")
+        _write(item, parts)
+    parts.append("]")
 
 
 def _decimal_literal(value: Decimal) -> str:
     if not value.is_finite():
         return "null"  # the service never stores these; JSON has no literal for them
     return format(value.normalize(), "f")
+
+
+# The C string encoder json.dumps itself uses for ensure_ascii=False.
+_string: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or (
+    json.encoder.py_encode_basestring
+)
+_WRITERS: dict[type, Callable[[Any, list[str]], None]] = {
+    str: lambda value, parts: parts.append(_string(value)),
+    int: lambda value, parts: parts.append(int.__repr__(value)),
+    bool: lambda value, parts: parts.append("true" if value else "false"),
+    type(None): lambda value, parts: parts.append("null"),
+    Decimal: lambda value, parts: parts.append(_decimal_literal(value)),
+    dict: _write_mapping,
+    list: _write_list,
+    tuple: _write_list,
+    date: lambda value, parts: parts.append(_string(value.isoformat())),
+    datetime: lambda value, parts: parts.append(_string(value.isoformat())),
+}
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -89,10 +130,18 @@ def field_value(field: FieldSpec | None, value: Any) -> Any:
     return to_json(field, value)
 
 
+_AS_IS = frozenset({str, int, bool, type(None), Decimal})
+
+
 def record_payload(entity: EntitySpec, record: Record) -> dict[str, Any]:
     """The record as the API returns it: its readable fields plus `id`, `version`,
     `created_at`, `created_by`, `updated_at`, `updated_by` (and `deleted_at` when set)."""
-    data = {name: field_value(entity.fields.get(name), v) for name, v in record.values.items()}
+    fields = entity.fields
+    data = {
+        # Strings, integers, booleans, None and decimals are already in their API form.
+        name: v if type(v) in _AS_IS else field_value(fields.get(name), v)
+        for name, v in record.values.items()
+    }
     data.update(
         id=record.id,
         version=record.version,
