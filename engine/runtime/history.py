@@ -10,6 +10,7 @@ out of every entry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,11 +80,19 @@ def write_history(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Add one history row."""
-    # A plain INSERT with parameters: its compiled form is cached across calls.
     row = {"app": app, "entity": entity, "record_id": record_id, "at": at, "by": by}
     row |= {"kind": kind, "changes": dict(changes or {}), "comment": comment}
     row["details"] = dict(details) if details else None
-    connection.execute(system.history.insert(), row)
+    connection.execute(_insert_into(system.history), row)
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_into(table: sa.Table) -> sa.Insert:
+    """The plain INSERT of `table`, built once per table: SQLAlchemy caches its compiled
+    form by the statement's cache key, and reusing the same construct also spares building
+    the construct and its key on every write. The statement holds no values (they travel as
+    parameters), so reusing it can never carry one write's data into another."""
+    return table.insert()
 
 
 def read_history(

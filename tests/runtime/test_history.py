@@ -56,3 +56,16 @@ def test_history_needs_read_access(shop: Engine) -> None:
     order = shop.records.create(act(shop, "ann"), "order", {"title": "Private"})
     with pytest.raises(NotFound):
         shop.records.history(act(shop, "cy"), "order", order.id)
+
+
+def test_the_history_insert_is_built_once_per_table_and_holds_no_values() -> None:
+    import sqlalchemy as sa
+
+    from engine.runtime.history import _insert_into
+
+    metadata = sa.MetaData()
+    first = sa.Table("h1", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    second = sa.Table("h2", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    assert _insert_into(first) is _insert_into(first)
+    assert _insert_into(second) is not _insert_into(first)
+    assert _insert_into(second).table is second

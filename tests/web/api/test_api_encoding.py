@@ -46,3 +46,25 @@ def test_request_numbers_are_read_as_decimals() -> None:
         assert read_json_object() is None
     with app.test_request_context(data="[1]", content_type="application/json"):
         assert read_json_object() is None
+
+
+def test_the_encoder_writes_what_json_dumps_writes_for_everything_but_decimals() -> None:
+    class Text(str):
+        pass
+
+    moment = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    value = {
+        "s": 'line\n"quoted" \\ 合同 \u2028 \x00',
+        "sub": Text("subclass"),
+        "i": -(10**30),
+        "b": [True, False, None],
+        "f": 1.25,
+        "t": (1, "two"),
+        3: {"nested": [date(2026, 1, 1), moment]},
+    }
+    expected = json.dumps(
+        {**value, 3: {"nested": ["2026-01-01", moment.isoformat()]}},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    assert dumps(value) == expected
