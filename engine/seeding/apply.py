@@ -199,8 +199,9 @@ class _Writer:
         self.started: datetime | None = self.clock.now() if self.clock else None
 
     def write(self, connection: Connection, batch: list[PlannedRecord]) -> None:
-        """Create a batch of records of one entity, then move those that the recipe puts
-        in a later workflow state on to it (each a trusted `update_in`)."""
+        """Create a batch of records of one entity, then take the workflow path of those
+        that have one, and move those that the recipe puts in a later workflow state on to
+        it (each a trusted `update_in`)."""
         records = self.engine.records
         entity = batch[0].entity
         rows = [{name: self.resolve(value) for name, value in r.values.items()} for r in batch]

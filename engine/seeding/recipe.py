@@ -9,8 +9,9 @@ problems are D101–D106 (D1xx: demo data), checks against the app are in `recip
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -79,7 +80,7 @@ class EachSpec:
     low: int
     high: int
     skew: float = 1.0
-    where: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    where: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
     """Only parents whose field holds one of the values (the workflow state field too)."""
 
 

@@ -14,7 +14,7 @@ from engine.seeding.recipe import PLACEHOLDER, EntityRecipe, GeneratorSpec, Seed
 from engine.seeding.recipe_workflow import PathSpec, StepSpec, WorkflowRecipe
 from engine.spec.model import AppSpec
 from engine.spec.model_entity import EntitySpec
-from engine.spec.model_workflow import WorkflowSpec
+from engine.spec.model_workflow import ApprovalSpec, WorkflowSpec
 from engine.spec.sourcemap import join_pointer
 
 __all__ = ["validate_recipe"]
@@ -189,8 +189,9 @@ def _targets(spec: WorkflowSpec, step: StepSpec, state: str) -> set[str]:
     if not found:
         return found
     current = spec.states.get(state)
-    if step.action == "approve" and current is not None and current.approval is not None:
-        found.add(state)  # not every approval completes the step
+    approval = current.approval if current is not None else None
+    if step.action == "approve" and approval is not None and not _one_completes(approval):
+        found.add(state)  # more approvers may be needed before the step completes
     pending = [s for s in found if spec.states[s].approval is not None]
     while pending:  # an approval step without approvers is skipped
         for transition in spec.transitions.get("approve", ()):
@@ -201,6 +202,13 @@ def _targets(spec: WorkflowSpec, step: StepSpec, state: str) -> set[str]:
                         pending.append(target)
         pending.pop(0)
     return found
+
+
+def _one_completes(approval: ApprovalSpec) -> bool:
+    """True when one approval completes the step (或签: `any`, or one of m)."""
+    if any(source.type == "manager_chain" for source in approval.approvers):
+        return False
+    return approval.mode == "any" or (approval.mode == "n_of_m" and approval.count == 1)
 
 
 def _step_pointer(step: StepSpec) -> str:

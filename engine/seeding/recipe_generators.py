@@ -142,7 +142,9 @@ def _check_arguments(
         if kind == "compare" and parser.require(node, "at_least", pointer, "'compare'"):
             limit = node["at_least"]
             if not isinstance(limit, (int, float)) or isinstance(limit, bool):
-                parser.error("D101", join_pointer(pointer, "at_least"), "'at_least' must be a number")
+                parser.error(
+                    "D101", join_pointer(pointer, "at_least"), "'at_least' must be a number"
+                )
     elif kind == "ref":
         parser.typed(value, str, here, "'ref' (an entity)")
     elif kind == "owner":

@@ -208,7 +208,9 @@ def _assert_states(engine: Engine, run: SeedRun) -> None:
     with engine.db.begin(readonly=True) as connection:
         comments = set(
             connection.scalars(
-                sa.select(history.c.comment).where(history.c.app == engine.app.id).distinct()
+                sa.select(history.c.comment)
+                .where(history.c.app == engine.app.id, history.c.kind == "created")
+                .distinct()
             )
         )
         first = connection.execute(

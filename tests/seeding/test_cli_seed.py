@@ -42,7 +42,7 @@ def test_seed_migrates_seeds_and_then_changes_nothing(small_app: Path, tmp_path:
     assert "Added 9 users: admin, director, manager_east" in output
     assert "Added 3 teams: hq, east, west" in output
     assert re.search(
-        r"Created \d+ records \(20 customer, \d+ contact, 50 deal, \d+ follow_up\) "
+        r"Created \d+ records \(20 customer, \d+ contact, 50 deal, \d+ follow_up, \d+ contract\) "
         r"dated up to 2026-03-02",
         output,
     )

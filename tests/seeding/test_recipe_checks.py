@@ -21,7 +21,8 @@ def where(diagnostics: list[Diagnostic]) -> list[tuple[str, int, int, str]]:
 
 def test_the_sales_recipe_fits_the_sales_app(sales_recipe: SeedSpec, sales_app: AppSpec) -> None:
     assert validate_recipe(sales_recipe, sales_app) == []
-    assert [r.entity for r in sales_recipe.recipes] == ["customer", "contact", "deal", "follow_up"]
+    entities = [r.entity for r in sales_recipe.recipes]
+    assert entities == ["customer", "contact", "deal", "follow_up", "contract"]
 
 
 def test_people_must_match_the_app_and_each_other(sales_app: AppSpec) -> None:
