@@ -315,16 +315,22 @@ class RecordService:
         *,
         version: int | None,
         options: WriteOptions = DEFAULT_OPTIONS,
+        loaded: tuple[RowMapping, Mapping[str, Any]] | None = None,
     ) -> Record:
-        """`update` inside the caller's transaction."""
+        """`update` inside the caller's transaction. `loaded` — the row and its current
+        values as the caller read them in this transaction (trusted callers only, e.g. the
+        workflow, which already checked access) — saves reading them again."""
         compiled = self.runtime.entity(entity)
-        row = self.require_row(connection, actor, entity, record_id, "read")
-        if not options.trusted:
-            self.require_action(connection, actor, entity, record_id, "update")
+        if loaded is not None and options.trusted:
+            row, current = loaded[0], dict(loaded[1])
+        else:
+            row = self.require_row(connection, actor, entity, record_id, "read")
+            if not options.trusted:
+                self.require_action(connection, actor, entity, record_id, "update")
+            current = self.current_values(connection, entity, row)
         current_version = int(row["version"])
         if version is not None and version != current_version:
             raise Conflict(current_version)
-        current = self.current_values(connection, entity, row)
         prepared = prepare_values(
             self.runtime, connection, actor, entity, values,
             current=current, record_id=record_id, options=options,

@@ -640,9 +640,15 @@ class WorkflowService:
         )  # fmt: skip
         context.result = self.records.update_in(
             context.connection, actor, context.entity, context.record_id, values,
-            version=context.version, options=options,
+            version=context.version, options=options, loaded=(context.row, context.values),
         )  # fmt: skip
         previous_step = context.step
+        target = context.workflow.machine.spec.states[move.target]
+        if target.approval is None and not target.cc and not (target.final or target.initial):
+            # A plain state: no step to open, nobody to copy or tell — nothing reads the
+            # record again (the returned record is the one just written).
+            context.state, context.step, context.tasks = move.target, None, []
+            return
         self._reload(context, step_closed=True)
         self._entered(context, move, previous_step, depth, request.comment)
 

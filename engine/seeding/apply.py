@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -129,6 +129,10 @@ def has_demo_records(engine: Engine) -> bool:
         return connection.execute(query).first() is not None
 
 
+UNREAD_FOR = timedelta(days=7)
+"""Demo notifications older than this are marked read when seeding ends."""
+
+
 def apply_plan(
     engine: Engine, plan: Plan, report: SeedReport, progress: Progress | None = None
 ) -> None:
@@ -164,6 +168,9 @@ def apply_plan(
             if batch:
                 writer.write(connection, batch)
                 written(batch)
+            # People have read the news of the past: only the last week's stays unread.
+            now = engine.clock.now()
+            engine.workflows.steps.mark_read_before(connection, now - UNREAD_FOR, now)
     except BaseException:
         report.records.clear()
         raise

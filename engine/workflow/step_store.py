@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from engine.storage.system_tables import SystemTables
@@ -359,24 +361,28 @@ class StepStore:
         )
         return int(result.rowcount or 0)
 
+    def mark_read_before(self, connection: Connection, before: datetime, at: datetime) -> int:
+        """Mark every user's notifications created before `before` read (demo data: an
+        inbox shows the last days' news, not a year of it); how many."""
+        c = self.notifications.c
+        result = connection.execute(
+            self.notifications.update()
+            .where(c.app == self.app, c.created_at < before, c.read_at.is_(None))
+            .values(read_at=at)
+        )
+        return int(result.rowcount or 0)
+
     def grant(
         self, connection: Connection, entity: str, record_id: int, username: str, reason: str
     ) -> None:
-        """Let `username` read the record (approvers, CC recipients); kept once."""
-        c = self.grants.c
-        exists = connection.execute(
-            sa.select(c.username).where(
-                c.app == self.app, c.entity == entity, c.record_id == record_id,
-                c.username == username,
-            )
-        ).first()  # fmt: skip
-        if exists is None:
-            connection.execute(
-                self.grants.insert().values(
-                    app=self.app, entity=entity, record_id=record_id, username=username,
-                    reason=reason,
-                )
-            )  # fmt: skip
+        """Let `username` read the record (approvers, CC recipients); kept once (one
+        `INSERT … ON CONFLICT DO NOTHING` on SQLite and PostgreSQL)."""
+        row = {"app": self.app, "entity": entity, "record_id": record_id}
+        row |= {"username": username, "reason": reason}
+        dialect = connection.dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = insert(self.grants).values(**row).on_conflict_do_nothing()
+        connection.execute(statement)
 
     def granted_ids(self, entity: str, username: str) -> sa.Select[tuple[int]]:
         """A subquery of the record ids of `entity` granted to `username`."""

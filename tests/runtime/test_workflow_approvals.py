@@ -304,3 +304,17 @@ def test_stale_versions_unknown_actions_and_strangers(sales: Engine) -> None:
             {"amount": Decimal("1")}, version=submitted.version,
         )  # fmt: skip
     assert "amount" in locked.value.fields
+
+
+def test_old_notifications_can_be_marked_read(sales: Engine) -> None:
+    contract = new_contract(sales, "rep_east_1")
+    act(sales, "rep_east_1", contract, "submit")
+    act(sales, "manager_east", contract, "reject", comment="no")
+    now = sales.clock.now()
+    with sales.db.begin() as connection:
+        assert sales.workflows.steps.mark_read_before(connection, now, now) == 0
+        later = now + timedelta(seconds=1)
+        assert sales.workflows.steps.mark_read_before(connection, later, later) == 1
+    told = sales.workflows.inbox(sales.actor("rep_east_1")).notifications
+    assert [n.read_at for n in told] == [now + timedelta(seconds=1)]
+    assert sales.workflows.mark_read(sales.actor("rep_east_1")) == 0
