@@ -41,6 +41,8 @@ class Comparison:
             checks.append(self.ratio <= self.target_ratio)
         if self.target_abs_s is not None:
             checks.append(self.subject_s <= self.target_abs_s)
+        if not checks:
+            return "— (for information)"
         return "met" if all(checks) else "MISSED"
 
     def row(self) -> str:

@@ -25,6 +25,7 @@ from engine.runtime.app_runtime import AppRuntime
 from engine.runtime.compiled_entity import CompiledEntity, CompiledField, CompiledFields
 from engine.runtime.formulas import apply_defaults, compute_formulas
 from engine.runtime.inputs import read_values, same_value
+from engine.runtime.link_filters import link_filter_condition
 from engine.runtime.messages import Message
 from engine.runtime.problems import Problems
 from engine.runtime.record_env import RecordEnv, RelationLoader
@@ -132,7 +133,7 @@ def prepare_values(
     read_filter = None if options.trusted else _read_filter(job)
     checker = ReferenceChecker(
         connection, runtime.app, runtime.tables, runtime.store, actor, read_filter, record_id,
-        entity,
+        entity, lambda field, this: link_filter_condition(runtime, actor, entity, field, this),
     )  # fmt: skip
     checker.check(fields, values, changed, job.problems)
     check_unique(connection, runtime.store, job.compiled, values, changed, record_id, job.problems)

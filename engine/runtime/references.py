@@ -8,7 +8,7 @@ later can still be edited, as long as the link itself is not touched.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, True_
 
+from engine.errors import BadRequest
 from engine.runtime.actor import Actor
 from engine.runtime.compiled_entity import CompiledFields
 from engine.runtime.messages import Message
 from engine.runtime.permissions import Permissions
 from engine.runtime.problems import Problems
 from engine.runtime.record_store import RecordStore
-from engine.spec.model import AppSpec
+from engine.spec.model import AppSpec, FieldSpec
 from engine.spec.model_entity import ScopeKind
 from engine.storage.tables import AppTables
 
@@ -64,6 +65,8 @@ class LinkVisibility:
 
 ReadFilter = LinkVisibility | None
 """What the acting user may link to (None: a trusted write, no restriction)."""
+LinkCondition = Callable[[FieldSpec, Mapping[str, Any]], ColumnElement[Any] | None] | None
+"""A link field's `filter` as a clause over its target, for the record's values."""
 
 
 @dataclass
@@ -78,6 +81,9 @@ class ReferenceChecker:
     read_filter: ReadFilter
     record_id: int | None
     entity: str
+    # The link's `filter` as a clause over its target, given the record's values (None: the
+    # link has none). Checked for the record's own links, not for links inside subform rows.
+    link_condition: LinkCondition = None
 
     def check(
         self,
@@ -101,9 +107,12 @@ class ReferenceChecker:
                 problems.add(key, Message("unknown_team", {"value": value}))
             elif kind == "link" and field.spec.link_target is not None:
                 target = field.spec.link_target
+                label = self.app.entities[target].label
                 if not self._record(target, int(value)):
-                    label = self.app.entities[target].label
                     problems.add(key, Message("unknown_link", {"entity": label, "value": value}))
+                elif not prefix and not self._fits(field.spec, target, int(value), values):
+                    params = {"entity": label, "value": value}
+                    problems.add(key, Message("link_not_allowed", params))
             elif kind == "attachment":
                 self._files(name, value, field.spec.option("multiple", False), problems, key)
             elif field.rows is not None:
@@ -126,6 +135,22 @@ class ReferenceChecker:
         else:
             query = self.read_filter.live_id_query(self.store, entity)
         return self.connection.execute(query, {"record_id": record_id}).first() is not None
+
+    def _fits(
+        self, field: FieldSpec, target: str, record_id: int, values: Mapping[str, Any]
+    ) -> bool:
+        """True when the linked record passes the link's `filter` (or it has none)."""
+        if self.link_condition is None or field.link_filter is None:
+            return True
+        try:
+            condition = self.link_condition(field, values)
+        except (LookupError, BadRequest):
+            return False  # `this.` holds something the filter cannot compare
+        if condition is None:
+            return True
+        table = self.tables.entity(target)
+        query = sa.select(table.c.id).where(table.c.id == record_id, condition)
+        return self.connection.execute(query).first() is not None
 
     def _files(
         self, field: str, ids: list[int], multiple: bool, problems: Problems, key: str
