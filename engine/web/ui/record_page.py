@@ -141,7 +141,11 @@ def render_record(spec: EntitySpec, record_id: int, *, failed: FailedAction | No
         timeline=_timeline(spec, history), workflow=workflow_panel(spec, record, failed),
         can_edit=not deleted and _may(entity, record_id, "update"),
         can_delete=_may(entity, record_id, "delete"),
-        created_by=current.presenter.user_name(record.created_by or ""),
+        created_by=(
+            current.presenter.user_name(record.created_by)
+            if record.created_by
+            else translate("history.system")
+        ),
         created_at=current.presenter.moment(record.created_at),
         context_json=json.dumps(record_json(spec, record), default=str, ensure_ascii=False),
         present=lambda field, value: current.presenter.text(field, value, spec),
