@@ -7,8 +7,6 @@ test-output/screenshots/ (`board-*.png`, `calendar-*.png`)."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,21 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_support import DESK, PHONE, login, needs_chromium
 
 from engine.runtime.engine import Engine
 
-CHROMIUM = os.environ.get("FORMWORK_CHROMIUM") or "/usr/bin/chromium"
-if not Path(CHROMIUM).is_file():
-    REASON: str | None = f"no Chromium at {CHROMIUM} (set FORMWORK_CHROMIUM or install chromium)"
-elif importlib.util.find_spec("playwright") is None:
-    REASON = "playwright is not installed (pip install -e '.[dev]')"
-else:
-    REASON = None
+pytestmark = needs_chromium
 
-pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-DESK = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 REP = "rep_east_2"  # the other browser tests never act as this rep: their pages stay as they were
 CUSTOMERS = (
     ("Hangzhou Robotics", "A"), ("Suzhou Precision Parts", "B"), ("Ningbo Port Logistics", "B"),
@@ -63,14 +52,6 @@ def board_data(live_engine: Engine) -> dict[str, int]:
     return ids
 
 
-def _login(page: Any, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
-
-
 def _column(page: Any, value: str) -> Any:
     return page.locator(f".board-col[data-column='{value}']")
 
@@ -79,7 +60,7 @@ def test_cards_move_by_drag_and_by_menu(
     page: Any, base_url: str, screenshots: Path, board_data: dict[str, int]
 ) -> None:
     page.set_viewport_size(DESK)
-    _login(page, base_url, REP)
+    login(page, base_url, REP)
     page.goto(f"{base_url}/e/customer?view=by_level")
     assert _column(page, "C").locator("[data-count]").inner_text() == "3"
     page.screenshot(path=str(screenshots / "board-customers.png"), full_page=True)
@@ -113,7 +94,7 @@ def test_deal_cards_move_through_the_workflow(
     page: Any, base_url: str, screenshots: Path, board_data: dict[str, int]
 ) -> None:
     page.set_viewport_size(DESK)
-    _login(page, base_url, REP)
+    login(page, base_url, REP)
     page.goto(f"{base_url}/e/deal?view=pipeline")
     assert "changes by the workflow's actions" in page.locator(".viewnote").inner_text()
     card = _column(page, "lead").locator("[data-card]", has_text="Welding line upgrade")
@@ -157,7 +138,7 @@ def test_calendar_month_and_navigation(
     page: Any, base_url: str, screenshots: Path, board_data: dict[str, int]
 ) -> None:
     page.set_viewport_size(DESK)
-    _login(page, base_url, REP)
+    login(page, base_url, REP)
     page.goto(f"{base_url}/e/customer?view=follow_up_calendar")
     first = page.locator("table.calendar").get_attribute("data-month")
     assert page.locator(".cal-today").count() == 1
@@ -180,7 +161,7 @@ def test_phone_board_and_calendar(
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
     try:
-        _login(page, base_url, REP)
+        login(page, base_url, REP)
         page.goto(f"{base_url}/e/customer?view=by_level")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.screenshot(path=str(screenshots / "phone-board-customers.png"), full_page=True)
@@ -203,7 +184,7 @@ def test_chinese_board(page: Any, base_url: str, screenshots: Path, live_engine:
     ):
         live_engine.records.create(actor, "customer", {"name": name, "level": level})
     page.set_viewport_size(DESK)
-    _login(page, base_url, "rep_west_2")
+    login(page, base_url, "rep_west_2")
     page.goto(f"{base_url}/e/customer?view=by_level")
     assert "A类·战略客户" in page.locator(".board").inner_text()
     page.screenshot(path=str(screenshots / "board-customers-zh.png"), full_page=True)

@@ -4,40 +4,20 @@ visibility and subform rows; phone-width pages. Screenshots go to test-output/sc
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browser_support import PHONE, login, needs_chromium
 
-CHROMIUM = os.environ.get("FORMWORK_CHROMIUM") or "/usr/bin/chromium"
-if not Path(CHROMIUM).is_file():
-    REASON: str | None = f"no Chromium at {CHROMIUM} (set FORMWORK_CHROMIUM or install chromium)"
-elif importlib.util.find_spec("playwright") is None:
-    REASON = "playwright is not installed (pip install -e '.[dev]')"
-else:
-    REASON = None
-
-pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _login(page: Any, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+pytestmark = needs_chromium
 
 
 def test_customer_then_deal_then_list_and_history(
     page: Any, base_url: str, screenshots: Path
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    _login(page, base_url, "rep_east_1")
+    login(page, base_url, "rep_east_1")
     page.goto(f"{base_url}/e/customer/new")
     page.fill("#name", "Acme Robotics")
     page.click("text=B · Key")
@@ -82,7 +62,7 @@ def test_customer_then_deal_then_list_and_history(
 
 
 def test_subform_rows_are_added_and_removed_in_the_browser(page: Any, base_url: str) -> None:
-    _login(page, base_url, "rep_east_1")
+    login(page, base_url, "rep_east_1")
     page.goto(f"{base_url}/e/contract/new")
     add = page.locator("[data-subform=lines] [data-add-row]")
     add.click()
@@ -101,7 +81,7 @@ def test_phone_width_list_and_form(browser: Any, base_url: str, screenshots: Pat
     try:
         # English here: the test machines have no CJK fonts, so Chinese screenshots would
         # show empty boxes (the Chinese pages are checked by the test-client tests).
-        _login(page, base_url, "rep_west_1")
+        login(page, base_url, "rep_west_1")
         page.goto(f"{base_url}/e/customer/new")
         page.fill("#name", "East China Manufacturing Co., Ltd.")
         page.click("text=A · Strategic")

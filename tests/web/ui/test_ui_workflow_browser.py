@@ -10,31 +10,18 @@ does not run yet, so the test sets it with a trusted system write
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browser_support import DESK, PHONE, needs_chromium
 from workflow_web_support import needs_director, new_contract, record_state
 
 from engine.runtime.engine import Engine
 
-CHROMIUM = os.environ.get("FORMWORK_CHROMIUM") or "/usr/bin/chromium"
-if not Path(CHROMIUM).is_file():
-    REASON: str | None = f"no Chromium at {CHROMIUM} (set FORMWORK_CHROMIUM or install chromium)"
-elif importlib.util.find_spec("playwright") is None:
-    REASON = "playwright is not installed (pip install -e '.[dev]')"
-else:
-    REASON = None
-
-pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-DESK = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+pytestmark = needs_chromium
 
 
 @contextmanager
