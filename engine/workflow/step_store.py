@@ -110,6 +110,22 @@ class StepStore:
         row = connection.execute(query).first()
         return self._step(row) if row is not None else None
 
+    def open_steps(
+        self, connection: Connection, entity: str, record_ids: Iterable[int]
+    ) -> dict[int, StepRow]:
+        """The open step of each of several records (those that have one)."""
+        ids = list(record_ids)
+        if not ids:
+            return {}
+        c = self.steps.c
+        query = (
+            sa.select(self.steps)
+            .where(c.app == self.app, c.entity == entity, c.record_id.in_(ids))
+            .where(c.status == "open")
+            .order_by(c.id)
+        )
+        return {step.record_id: step for step in map(self._step, connection.execute(query))}
+
     def steps_of(self, connection: Connection, entity: str, record_id: int) -> list[StepRow]:
         """Every step of the record, oldest first."""
         query = sa.select(self.steps).where(self._of_record(entity, record_id))

@@ -318,3 +318,27 @@ def test_old_notifications_can_be_marked_read(sales: Engine) -> None:
     told = sales.workflows.inbox(sales.actor("rep_east_1")).notifications
     assert [n.read_at for n in told] == [now + timedelta(seconds=1)]
     assert sales.workflows.mark_read(sales.actor("rep_east_1")) == 0
+
+
+def test_actions_of_many_records_match_one_by_one(sales: Engine) -> None:
+    drafts = [new_contract(sales, "rep_east_1", str(1000 + n)) for n in range(3)]
+    big = needs_director(sales, new_contract(sales, "rep_east_2", "900000"))
+    act(sales, "rep_east_1", drafts[1], "submit")
+    act(sales, "rep_east_1", drafts[2], "submit")
+    act(sales, "manager_east", drafts[2], "approve")
+    act(sales, "rep_east_2", big, "submit")
+    act(sales, "manager_east", big, "approve")
+    act(sales, "director", big, "approve")
+    west = new_contract(sales, "rep_west_1")
+    ids = [c.id for c in [*drafts, big, west]]
+    for username in ("rep_east_1", "manager_east", "director", "director_2", "finance", "admin"):
+        actor = sales.actor(username)
+        many = sales.workflows.actions_many(actor, "contract", ids)
+        for record_id in ids:
+            try:
+                one = sales.workflows.actions(actor, "contract", record_id)
+            except NotFound:
+                assert record_id not in many
+                continue
+            assert many[record_id] == one, (username, record_id)
+    assert sales.workflows.actions_many(sales.actor("admin"), "contract", []) == {}

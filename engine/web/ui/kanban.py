@@ -256,28 +256,32 @@ def _movable(entity: EntitySpec, group_by: FieldSpec, target: MoveTarget | None)
 def _offer_moves(entity: EntitySpec, columns: list[Column], *, workflow: bool) -> None:
     """Give each card its `moves`: the columns its *Move to* menu offers (its own first;
     none: the card cannot move). A plain field offers every column; a workflow state only
-    the states an action the reader may take now leads to from the card's: one `actions`
-    call per card shown (at most CARDS_PER_COLUMN a column, none in a state nothing
-    leaves), the same the record page makes for its buttons."""
+    the states an action the reader may take now leads to from the card's — decided for all
+    cards shown at once (`WorkflowService.actions_many`, the rules of the record page's
+    buttons)."""
     offered = [c for c in columns if c.value is not None]
+    available: dict[int, list[Any]] = {}
+    if workflow and entity.workflow is not None:
+        shown = [
+            card["id"]
+            for column in columns
+            if column.value is None or entity.workflow.transitions_from(column.value)
+            for card in column.cards
+        ]
+        current = page()
+        available = current.engine.workflows.actions_many(current.actor, entity.name, shown)
     for column in columns:
         for card in column.cards:
-            card["moves"] = _reachable(entity, column, card["id"], offered) if workflow else offered
+            if workflow:
+                card["moves"] = _reachable(column, available.get(card["id"]), offered)
+            else:
+                card["moves"] = offered
 
 
-def _reachable(
-    entity: EntitySpec, column: Column, record_id: int, offered: list[Column]
-) -> list[Column]:
-    """The card's own column and those an action the reader may take now leads to."""
-    current = page()
-    spec = entity.workflow
-    if spec is None or (column.value is not None and not spec.transitions_from(column.value)):
-        return []
-    try:
-        actions = current.engine.workflows.actions(current.actor, entity.name, record_id)
-    except NotFound:  # gone since the board was read
-        return []
-    reachable = {t for a in actions for t in a.targets} - {column.value}
+def _reachable(column: Column, actions: list[Any] | None, offered: list[Column]) -> list[Column]:
+    """The card's own column and those an action the reader may take now leads to (none
+    when it cannot move: no action, or the record is gone since the board was read)."""
+    reachable = {t for a in actions or () for t in a.targets} - {column.value}
     if not reachable:
         return []
     own = [column] if column.value is not None else []
