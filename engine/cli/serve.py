@@ -16,6 +16,7 @@ from engine.cli.context import CliContext
 from engine.diagnostics import render_text
 from engine.errors import AppInvalid
 from engine.runtime.engine import Engine
+from engine.runtime.worker import Worker
 from engine.storage.migrations import MigrationFailed, MigrationRefused
 from engine.web import create_app
 
@@ -36,8 +37,8 @@ DEFAULT_APP = Path("apps") / "sales_crm"
 @click.option(
     "--no-worker",
     is_flag=True,
-    help="Do not run the background worker in this process. (The worker arrives in a later "
-    "release; until then this flag is accepted and changes nothing.)",
+    help="Do not run the background worker in this process (it applies overdue approval "
+    "steps every minute).",
 )
 @click.pass_context
 def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bool) -> None:
@@ -59,6 +60,13 @@ def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bo
         click.echo("Run `formwork migrate --dry-run` to see the plan.", err=True)
         ctx.exit(1)
     flask_app = create_app(None, {"PROJECT_ROOT": str(root)}, engine=engine)
+    worker = None if no_worker else Worker(engine)
     click.echo(f"Serving {engine.app.id} on http://{host}:{port}/ (Ctrl+C to stop)")
-    # Flask.run is werkzeug's threaded development server (no werkzeug import out of web/).
-    flask_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    if worker is not None:
+        worker.start()
+    try:
+        # Flask.run is werkzeug's threaded development server (no werkzeug out of web/).
+        flask_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    finally:
+        if worker is not None:
+            worker.stop()

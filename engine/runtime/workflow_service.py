@@ -42,9 +42,9 @@ from engine.runtime.records import RecordService
 from engine.runtime.values import is_blank
 from engine.runtime.workflow_people import WorkflowDirectory
 from engine.spec.model import Label
-from engine.storage.shapes import ShapeKind
 from engine.spec.model_values import label_text
 from engine.spec.model_workflow import ApprovalSpec, StateSpec, TransitionSpec
+from engine.storage.shapes import ShapeKind
 from engine.workflow import Move, acting_seq, step_complete
 from engine.workflow.approval import ADDED_ORIGINS, base_satisfied
 from engine.workflow.approvers import resolve_approvers, sequential
@@ -907,6 +907,8 @@ class WorkflowService:
         if context.step is None or context.step.id != step.id:
             self.steps.set_overdue_done(connection, step.id, now)
             return None
+        if context.step.overdue_done_at is not None:
+            return None  # another worker handled it while this one waited for the lock
         approval = context.state_spec.approval
         action = approval.on_overdue if approval is not None else None
         self.steps.set_overdue_done(connection, step.id, now)
