@@ -15,6 +15,7 @@ from engine.cli.seed import seed
 from engine.cli.serve import serve
 from engine.cli.token import token
 from engine.cli.users import users
+from engine.cli.worker import worker_command
 
 __all__ = ["main"]
 
@@ -43,3 +44,4 @@ main.add_command(seed)
 main.add_command(serve)
 main.add_command(token)
 main.add_command(users)
+main.add_command(worker_command)

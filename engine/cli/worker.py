@@ -1,0 +1,69 @@
+"""`formwork worker APP_DIR`: run the background worker in the foreground (a separate
+process beside `serve --no-worker`, or several: each overdue approval step is handled once).
+
+Exit status: 1 when the app has errors or its database is not migrated, 2 for a usage error;
+Ctrl+C stops it (status 0).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from engine.cli.context import CliContext
+from engine.diagnostics import render_text
+from engine.errors import AppInvalid
+from engine.runtime.engine import Engine
+from engine.runtime.worker import DEFAULT_INTERVAL, Worker
+
+__all__ = ["worker_command"]
+
+
+@click.command("worker")
+@click.argument(
+    "app_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
+)
+@click.option(
+    "--interval",
+    default=DEFAULT_INTERVAL,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between two rounds.",
+)
+@click.option("--once", is_flag=True, help="Run one round and exit (cron-style).")
+@click.pass_context
+def worker_command(ctx: click.Context, app_dir: Path, interval: float, once: bool) -> None:
+    """Apply what falls due (overdue approval steps) for the app in APP_DIR."""
+    cli = ctx.find_object(CliContext)
+    fallback = Path(os.environ.get("FORMWORK_PROJECT_ROOT", "."))
+    root = (cli.project_root if cli is not None else fallback).resolve()
+    registry = cli.registry()[0] if cli is not None else None
+    try:
+        engine = Engine.load(app_dir, project_root=root, registry=registry)
+    except AppInvalid as problem:
+        click.echo(render_text(problem.diagnostics), err=True)  # type: ignore[arg-type]
+        click.echo("The app has errors: fix them (`formwork check`) first.", err=True)
+        ctx.exit(1)
+    table = engine.tables.system.approval_steps.name
+    if not sa.inspect(engine.db.engine).has_table(table):
+        hint = f"The database has no {table}: run `formwork migrate {app_dir}` first."
+        click.echo(hint, err=True)
+        ctx.exit(1)
+    worker = Worker(engine, interval)
+    if once:
+        handled = worker.run_once()
+        click.echo(f"Handled {handled} item(s).")
+        return
+    click.echo(f"Worker for {engine.app.id}: a round every {interval:g} s (Ctrl+C to stop)")
+    worker.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("Stopping.")
+    finally:
+        worker.stop()
+        engine.close()
