@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from engine.cli.serve import serve
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_help_says_the_worker_comes_later() -> None:
+def test_help_says_what_the_worker_does() -> None:
     result = CliRunner().invoke(serve, ["--help"])
     assert result.exit_code == 0
-    assert "--no-worker" in result.output and "later" in result.output
+    assert "--no-worker" in result.output and "overdue approval" in result.output
     assert "apps/sales_crm" in result.output
 
 
@@ -41,6 +42,23 @@ def test_serve_migrates_then_runs_the_server(
     assert [(c["host"], c["port"], c["threaded"]) for c in calls] == [("127.0.0.1", 5077, True)]
     tables = sa.inspect(sa.create_engine(url)).get_table_names()
     assert "sales_crm__customer" in tables and "fw_users" in tables
+
+
+def test_the_worker_runs_beside_the_server_and_stops_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+
+    def fake_run(app: Flask, **options: Any) -> None:
+        seen.append(any(t.name == "formwork-worker" for t in threading.enumerate()))
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{(tmp_path / 'w.db').as_posix()}")
+    monkeypatch.setenv("FORMWORK_SECRET_KEY", "test")
+    monkeypatch.setattr(Flask, "run", fake_run)
+    result = CliRunner().invoke(serve, [str(ROOT / "apps" / "sales_crm")])
+    assert result.exit_code == 0, result.output
+    assert seen == [True]
+    assert not any(t.name == "formwork-worker" for t in threading.enumerate())
 
 
 def test_an_invalid_app_is_not_served(tmp_path: Path) -> None:
