@@ -7,15 +7,11 @@ plan's explanation are printed; nothing is served), 2 for a usage error.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from engine.cli.context import CliContext
-from engine.diagnostics import render_text
-from engine.errors import AppInvalid
-from engine.runtime.engine import Engine
+from engine.cli.context import command_context, load_engine
 from engine.runtime.worker import Worker
 from engine.storage.migrations import MigrationFailed, MigrationRefused
 from engine.web import create_app
@@ -43,16 +39,8 @@ DEFAULT_APP = Path("apps") / "sales_crm"
 @click.pass_context
 def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bool) -> None:
     """Migrate and serve the app in APP_DIR (default apps/sales_crm) over HTTP."""
-    cli = ctx.find_object(CliContext)
-    fallback = Path(os.environ.get("FORMWORK_PROJECT_ROOT", "."))
-    root = (cli.project_root if cli is not None else fallback).resolve()
-    registry = cli.registry()[0] if cli is not None else None
-    try:
-        engine = Engine.load(app_dir, project_root=root, registry=registry)
-    except AppInvalid as problem:
-        click.echo(render_text(problem.diagnostics), err=True)  # type: ignore[arg-type]
-        click.echo("The app has errors: fix them (`formwork check`), then serve again.", err=True)
-        ctx.exit(1)
+    engine = load_engine(ctx, app_dir, then="serve again")
+    root = command_context(ctx).project_root.resolve()
     try:
         engine.migrate()
     except (MigrationFailed, MigrationRefused) as problem:

@@ -7,17 +7,13 @@ Ctrl+C stops it (status 0).
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
-from engine.cli.context import CliContext
-from engine.diagnostics import render_text
-from engine.errors import AppInvalid
-from engine.runtime.engine import Engine
+from engine.cli.context import load_engine
 from engine.runtime.worker import DEFAULT_INTERVAL, Worker
 
 __all__ = ["worker_command"]
@@ -38,16 +34,7 @@ __all__ = ["worker_command"]
 @click.pass_context
 def worker_command(ctx: click.Context, app_dir: Path, interval: float, once: bool) -> None:
     """Apply what falls due (overdue approval steps) for the app in APP_DIR."""
-    cli = ctx.find_object(CliContext)
-    fallback = Path(os.environ.get("FORMWORK_PROJECT_ROOT", "."))
-    root = (cli.project_root if cli is not None else fallback).resolve()
-    registry = cli.registry()[0] if cli is not None else None
-    try:
-        engine = Engine.load(app_dir, project_root=root, registry=registry)
-    except AppInvalid as problem:
-        click.echo(render_text(problem.diagnostics), err=True)  # type: ignore[arg-type]
-        click.echo("The app has errors: fix them (`formwork check`) first.", err=True)
-        ctx.exit(1)
+    engine = load_engine(ctx, app_dir, then="start the worker again")
     table = engine.tables.system.approval_steps.name
     if not sa.inspect(engine.db.engine).has_table(table):
         hint = f"The database has no {table}: run `formwork migrate {app_dir}` first."
