@@ -11,7 +11,7 @@ from typing import Any
 from engine.runtime.values import to_json
 from engine.spec.model import EntitySpec
 
-__all__ = ["Page", "Record", "record_json"]
+__all__ = ["Page", "Record", "record_json", "record_stamps"]
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,20 @@ def record_json(entity: EntitySpec, record: Record) -> dict[str, Any]:
     """The record as the API returns it: its fields in JSON forms, plus `id`, `version`,
     `created_at`, `created_by`, `updated_at`, `updated_by`."""
     data = {name: to_json(entity.fields.get(name), value) for name, value in record.values.items()}
-    data.update(
-        id=record.id,
-        version=record.version,
-        created_at=record.created_at.isoformat(),
-        created_by=record.created_by,
-        updated_at=record.updated_at.isoformat(),
-        updated_by=record.updated_by,
-    )
+    return data | record_stamps(record)
+
+
+def record_stamps(record: Record) -> dict[str, Any]:
+    """The system keys every API record carries: `id`, `version`, `created_at`,
+    `created_by`, `updated_at`, `updated_by` (and `deleted_at` when it is deleted)."""
+    stamps: dict[str, Any] = {
+        "id": record.id,
+        "version": record.version,
+        "created_at": record.created_at.isoformat(),
+        "created_by": record.created_by,
+        "updated_at": record.updated_at.isoformat(),
+        "updated_by": record.updated_by,
+    }
     if record.deleted_at is not None:
-        data["deleted_at"] = record.deleted_at.isoformat()
-    return data
+        stamps["deleted_at"] = record.deleted_at.isoformat()
+    return stamps

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Response, request
 
-from engine.runtime.record import Record
+from engine.runtime.record import Record, record_stamps
 from engine.runtime.values import to_json
 from engine.spec.model import EntitySpec, FieldSpec
 
@@ -142,14 +142,5 @@ def record_payload(entity: EntitySpec, record: Record) -> dict[str, Any]:
         name: v if type(v) in _AS_IS else field_value(fields.get(name), v)
         for name, v in record.values.items()
     }
-    data.update(
-        id=record.id,
-        version=record.version,
-        created_at=record.created_at.isoformat(),
-        created_by=record.created_by,
-        updated_at=record.updated_at.isoformat(),
-        updated_by=record.updated_by,
-    )
-    if record.deleted_at is not None:
-        data["deleted_at"] = record.deleted_at.isoformat()
+    data.update(record_stamps(record))
     return data
