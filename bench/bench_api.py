@@ -11,8 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
 
-from bench.harness import ROOT, Comparison, compare, write_section
-from engine.plugins import default_registry
+from bench.harness import Comparison, compare, sales_engine, write_section
 from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.records import WriteOptions
@@ -74,16 +73,7 @@ def _baseline_app(folder: Path) -> Flask:
 
 
 def _subject_app(folder: Path) -> tuple[Flask, dict[str, str], int, Engine]:
-    registry, problems = default_registry(ROOT)
-    assert not problems, problems
-    engine = Engine.load(
-        ROOT / "apps" / "sales_crm",
-        database_url=f"sqlite:///{(folder / 'api.db').as_posix()}",
-        project_root=folder,
-        registry=registry,
-        password_iterations=1_000,
-    )
-    engine.migrate()
+    engine = sales_engine(f"sqlite:///{(folder / 'api.db').as_posix()}", folder)
     engine.people.create_user("rep")
     engine.people.grant_role(engine.app.id, "rep", "sales_rep")
     customer = engine.records.create(engine.actor("rep"), "customer", {"name": "Bench Co"})

@@ -16,8 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.harness import ROOT, Comparison, compare, write_section
-from engine.plugins import default_registry
+from bench.harness import Comparison, compare, sales_engine, write_section
 from engine.runtime.engine import Engine
 from engine.runtime.listing import SortKey, encode_cursor
 
@@ -41,16 +40,7 @@ second row is the raw floor of TESTING.md on the same table: the keyset query ag
 
 
 def _engine(folder: Path) -> Engine:
-    registry, problems = default_registry(ROOT)
-    assert not problems, problems
-    engine = Engine.load(
-        ROOT / "apps" / "sales_crm",
-        database_url=f"sqlite:///{(folder / 'list.db').as_posix()}",
-        project_root=folder,
-        registry=registry,
-        password_iterations=1_000,
-    )
-    engine.migrate()
+    engine = sales_engine(f"sqlite:///{(folder / 'list.db').as_posix()}", folder)
     engine.people.create_user("director")
     engine.people.grant_role(engine.app.id, "director", "sales_director")
     for owner in OWNERS:

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import ROOT, Comparison, compare, write_section
-from engine.plugins import default_registry
+from bench.harness import Comparison, compare, sales_engine, write_section
 from engine.runtime.engine import Engine
 from engine.runtime.workflow_service import ActionRequest
 
@@ -90,16 +89,7 @@ def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
 
 
 def _engine(url: str, folder: Path) -> Engine:
-    registry, problems = default_registry(ROOT)
-    assert not problems, problems
-    engine = Engine.load(
-        ROOT / "apps" / APP,
-        database_url=url,
-        project_root=folder,
-        registry=registry,
-        password_iterations=1_000,
-    )
-    engine.migrate()
+    engine = sales_engine(url, folder)
     people = engine.people
     people.create_user("director", locale="en")
     sales = people.create_team("Sales", manager="director")

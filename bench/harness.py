@@ -14,6 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PERFORMANCE_MD = ROOT / "docs" / "performance.md"
@@ -123,3 +127,22 @@ def write_section(section: str, intro: str, rows: list[Comparison]) -> str:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     PERFORMANCE_MD.write_text(text, encoding="utf-8")
     return "\n".join(table)
+
+
+def sales_engine(database_url: str, folder: Path) -> Engine:
+    """The sales template loaded over `database_url` and migrated, with cheap password
+    hashing (benches create users) and the project's own plugins."""
+    from engine.plugins import default_registry
+    from engine.runtime.engine import Engine as RuntimeEngine
+
+    registry, problems = default_registry(ROOT)
+    assert not problems, problems
+    engine = RuntimeEngine.load(
+        ROOT / "apps" / "sales_crm",
+        database_url=database_url,
+        project_root=folder,
+        registry=registry,
+        password_iterations=1_000,
+    )
+    engine.migrate()
+    return engine
