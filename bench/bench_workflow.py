@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from bench.harness import Comparison, compare, sales_engine, write_section
 from engine.runtime.engine import Engine
 from engine.runtime.workflow_service import ActionRequest
+from engine.storage.scratch import scratch_schema
 
 APP = "sales_crm"
 BATCH = 50
@@ -75,17 +76,8 @@ def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
         yield f"sqlite:///{(folder / f'workflow-{uuid.uuid4().hex[:6]}.db').as_posix()}"
         return
     assert pg_url is not None
-    schema = f"fw_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(pg_url)
-    with admin.begin() as connection:
-        connection.execute(sa.schema.CreateSchema(schema))
-    try:
-        url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
+    with scratch_schema(pg_url, "fw_bench") as url:
+        yield url
 
 
 def _engine(url: str, folder: Path) -> Engine:

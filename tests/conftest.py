@@ -12,35 +12,25 @@ from __future__ import annotations
 
 import os
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from engine.plugins import default_registry
 from engine.spec.check import check_app
 from engine.spec.model import AppSpec
 from engine.spec.registry import Registry
 from engine.storage.database import Database
+from engine.storage.scratch import scratch_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_ENV = "FORMWORK_TEST_DATABASE_URL"
 
 
 def _postgres_schema_url(base: str) -> Iterator[str]:
-    schema = f"fw_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.schema.CreateSchema(schema))
-    try:
-        url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
+    with scratch_schema(base, "fw_test") as url:
+        yield url
 
 
 def _database_url(kind: str, folder: Path) -> Iterator[str]:
