@@ -964,25 +964,19 @@ class WorkflowService:
     def _item(
         self, connection: Connection, step: StepRow, task: TaskRow | None, now: datetime
     ) -> InboxItem:
-        title = self._title(connection, step.entity, step.record_id)
-        row = self.runtime.store.select_row(connection, step.entity, step.record_id, deleted=None)
+        """An inbox line: the record's title and its state now (the step's when it is gone)."""
+        store = self.runtime.store
+        row = store.select_row(connection, step.entity, step.record_id, deleted=None)
+        values = store.column_values(step.entity, row) if row is not None else {}
+        spec = self.runtime.entity(step.entity).spec
+        title = values.get(spec.title_field) if spec.title_field else None
         workflow = self.workflows.get(step.entity)
         state = step.state
         if row is not None and workflow is not None:
-            state = str(
-                self.runtime.store.column_values(step.entity, row).get(workflow.machine.spec.field)
-            )
+            state = str(values.get(workflow.machine.spec.field))
         overdue = step.status == "open" and step.due_at is not None and step.due_at <= now
-        return InboxItem(step.entity, step.record_id, title, state, step, task, overdue)
-
-    def _title(self, connection: Connection, entity: str, record_id: int) -> str:
-        spec = self.runtime.entity(entity).spec
-        row = self.runtime.store.select_row(connection, entity, record_id, deleted=None)
-        if row is None:
-            return f"#{record_id}"
-        values = self.runtime.store.column_values(entity, row)
-        title = values.get(spec.title_field) if spec.title_field else None
-        return str(title) if title not in (None, "") else f"#{record_id}"
+        shown = str(title) if title not in (None, "") else f"#{step.record_id}"
+        return InboxItem(step.entity, step.record_id, shown, state, step, task, overdue)
 
     def _text(self, actor: Actor, key: str, **params: Any) -> str:
         return render(Message(key, params), self.runtime.locale_of(actor.locale))

@@ -275,7 +275,7 @@ class StepStore:
     def pending_for(self, connection: Connection, username: str) -> list[tuple[StepRow, TaskRow]]:
         """The user's tasks that may act now, with their steps, oldest first."""
         query = (
-            sa.select(self.steps, self.tasks)
+            sa.select(self.steps, self.tasks.c.id.label("task_id"))
             .join(self.tasks, self.tasks.c.step_id == self.steps.c.id)
             .where(
                 self.steps.c.app == self.app,
@@ -283,15 +283,11 @@ class StepStore:
                 self.tasks.c.assignee == username,
                 self.tasks.c.status == "pending",
             )
-            .order_by(self.steps.c.entered_at, self.steps.c.id)
+            .order_by(self.steps.c.entered_at, self.steps.c.id, self.tasks.c.id)
         )
-        found: list[tuple[StepRow, TaskRow]] = []
-        for row in connection.execute(query):
-            step = self._step(row)
-            task = self.tasks_of(connection, [step.id])
-            mine = [t for t in task if t.assignee == username and t.status == "pending"]
-            found.extend((step, t) for t in mine)
-        return found
+        rows = [(self._step(row), int(row.task_id)) for row in connection.execute(query)]
+        tasks = {task.id: task for task in self.tasks_of(connection, {s.id for s, _ in rows})}
+        return [(step, tasks[task_id]) for step, task_id in rows]
 
     def pending_count(self, connection: Connection, username: str) -> int:
         """How many tasks wait for the user now (one query: the navigation's badge)."""
