@@ -8,7 +8,7 @@ schema builder, the spec builder and the runtime read it. Nothing here imports a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -103,6 +103,8 @@ class ActionType:
     plugin: str = BUILTIN_PLUGIN
     nested_actions: tuple[str, ...] = ()
     value_options: tuple[str, ...] = ()
+    # `run(ctx, action)`: see engine.automation.context (typed loosely: spec sits below it).
+    run: Callable[..., Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ class ChannelType:
     description: str
     settings_schema: Mapping[str, Any]
     plugin: str = BUILTIN_PLUGIN
+    # `deliver(message, settings)` for channels that leave the process (through the
+    # outbox; see engine.automation.outbox). None: delivered in the transaction (inbox).
+    deliver: Callable[..., Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

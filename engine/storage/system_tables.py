@@ -1,6 +1,7 @@
 """The system tables (`fw_*`), shared by every app in a database: people and teams, roles,
 API tokens, history, sequence counters, files, the schema snapshot of each app, and the
-workflow's approval steps, approval tasks, notifications and read grants.
+workflow's approval steps, approval tasks, notifications and read grants, and the
+automation's run traces, outbox and schedule ticks.
 
 Usernames are the key people are referred by everywhere (user fields store them), so
 `fw_users.username` is unique and the target of foreign keys. `fw_memberships` holds each
@@ -49,6 +50,9 @@ class SystemTables:
     approval_tasks: sa.Table
     notifications: sa.Table
     record_grants: sa.Table
+    automation_runs: sa.Table
+    outbox: sa.Table
+    schedule_ticks: sa.Table
 
     def all(self) -> tuple[sa.Table, ...]:
         """Every system table, parents before the tables that refer to them."""
@@ -66,6 +70,9 @@ class SystemTables:
             self.approval_tasks,
             self.notifications,
             self.record_grants,
+            self.automation_runs,
+            self.outbox,
+            self.schedule_ticks,
         )
 
 
@@ -188,9 +195,10 @@ def build_system_tables(metadata: sa.MetaData) -> SystemTables:
         sa.Column("applied_at", AwareDateTime(), nullable=False),
     )
     steps, tasks, notifications, grants = _workflow(metadata)
+    runs, outbox, ticks = _automation(metadata)
     return SystemTables(
         users, teams, memberships, user_roles, tokens, history, sequences, files, schema_state,
-        steps, tasks, notifications, grants,
+        steps, tasks, notifications, grants, runs, outbox, ticks,
     )  # fmt: skip
 
 
@@ -255,6 +263,9 @@ def _workflow(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table, sa.T
         sa.Column("state", sa.String(100)),
         _username("by"),
         sa.Column("comment", sa.Text),
+        # An automation's `notify`: its rendered subject and text (kind `automation`).
+        sa.Column("title", sa.Text),
+        sa.Column("body", sa.Text),
         sa.Column("created_at", AwareDateTime(), nullable=False),
         sa.Column("read_at", AwareDateTime()),
         sa.Index("ix_fw_notifications__user", "username", "read_at"),
@@ -270,6 +281,76 @@ def _workflow(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table, sa.T
         sa.Index("ix_fw_record_grants__user", "username", "app", "entity"),
     )
     return steps, tasks, notifications, grants
+
+
+def _automation(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    """Run traces (one row per automation run: trigger, conditions, actions, error), the
+    transactional outbox (messages leaving the process, delivered by workers) and schedule
+    ticks (one row per job and tick: whoever inserts it runs the tick)."""
+    runs = sa.Table(
+        system_table_name("automation_runs"),
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("app", sa.String(APP_LENGTH), nullable=False),
+        sa.Column("automation", sa.String(APP_LENGTH), nullable=False),
+        sa.Column("trigger_index", sa.Integer),
+        sa.Column("trigger_type", sa.String(48), nullable=False),
+        sa.Column("entity", sa.String(APP_LENGTH)),
+        sa.Column("record_id", sa.Integer),
+        # done | skipped (a condition was false) | failed | stopped (loop, depth, mode)
+        sa.Column("status", sa.String(16), nullable=False),
+        # The trigger as it fired: event kind, changed fields, old values, tick, …
+        sa.Column("event", sa.JSON, nullable=False),
+        # [{"expr", "file", "pointer", "value"}] and [{"type", "file", "pointer", "result"}]
+        sa.Column("conditions", sa.JSON, nullable=False),
+        sa.Column("actions", sa.JSON, nullable=False),
+        sa.Column("error", sa.Text),
+        sa.Column("error_at", sa.String(255)),  # file + JSON pointer of the failing node
+        sa.Column("depth", sa.Integer, nullable=False, default=0),
+        _username("actor"),
+        sa.Column("started_at", AwareDateTime(), nullable=False),
+        sa.Column("finished_at", AwareDateTime()),
+        sa.Column("replay_of", sa.Integer),
+        # Firing once: a timer or schedule run claims its key (unique), an event run keys
+        # on the record's version.
+        sa.Column("dedupe_key", sa.String(255), unique=True),
+        sa.Index("ix_fw_automation_runs__app", "app", "automation", "id"),
+        sa.Index("ix_fw_automation_runs__status", "app", "status", "id"),
+        sa.Index("ix_fw_automation_runs__record", "app", "entity", "record_id"),
+    )
+    outbox = sa.Table(
+        system_table_name("outbox"),
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("app", sa.String(APP_LENGTH), nullable=False),
+        sa.Column("channel", sa.String(APP_LENGTH), nullable=False),
+        # Sent with every attempt (`Idempotency-Key`), so a receiver can drop repeats.
+        sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+        sa.Column("payload", sa.JSON, nullable=False),
+        # pending | sending | delivered | dead
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("max_attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", AwareDateTime(), nullable=False),
+        sa.Column("locked_by", sa.String(64)),
+        sa.Column("locked_until", AwareDateTime()),
+        sa.Column("last_error", sa.Text),
+        sa.Column("run_id", sa.Integer),
+        sa.Column("created_at", AwareDateTime(), nullable=False),
+        sa.Column("delivered_at", AwareDateTime()),
+        sa.Index("ix_fw_outbox__due", "status", "next_attempt_at"),
+    )
+    ticks = sa.Table(
+        system_table_name("schedule_ticks"),
+        metadata,
+        sa.Column("app", sa.String(APP_LENGTH), primary_key=True),
+        # `schedule:<automation>:<trigger>`, `date:<automation>:<trigger>`, `approvals`
+        sa.Column("job", sa.String(160), primary_key=True),
+        sa.Column("tick_at", AwareDateTime(), primary_key=True),
+        sa.Column("claimed_by", sa.String(64)),
+        sa.Column("claimed_at", AwareDateTime(), nullable=False),
+    )
+    return runs, outbox, ticks
 
 
 def _existing(metadata: sa.MetaData) -> SystemTables:
@@ -291,6 +372,9 @@ _NAMES = (
     "approval_tasks",
     "notifications",
     "record_grants",
+    "automation_runs",
+    "outbox",
+    "schedule_ticks",
 )
 
 SYSTEM_TABLE_NAMES = tuple(system_table_name(name) for name in _NAMES)
