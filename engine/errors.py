@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 __all__ = [
     "AppInvalid",
+    "AutomationFailed",
     "BadRequest",
     "Conflict",
     "DeleteRestricted",
@@ -75,6 +76,24 @@ class Conflict(FormworkError):
             or f"the record was changed by someone else (now at version {current_version}); "
             "reload it and apply your change again"
         )
+
+
+class AutomationFailed(FormworkError):
+    """An automation run inside a change failed, so the change was not made. `automation`
+    names it, `where` is the YAML place of the failing condition or action
+    (`rules/x.yaml:12`), `trace` the run as it stood (written after the rollback)."""
+
+    code = "automation_failed"
+
+    def __init__(
+        self, automation: str, where: str | None, message: str, trace: Mapping[str, object]
+    ) -> None:
+        self.automation = automation
+        self.where = where
+        self.reason = message
+        self.trace = dict(trace)
+        place = f" at {where}" if where else ""
+        super().__init__(f"the automation '{automation}' failed{place}: {message}")
 
 
 class DeleteRestricted(Conflict):

@@ -7,8 +7,10 @@ lists of actions.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from engine.builtins.action_runs import ACTION_RUNS
 from engine.builtins.hooks import hookimpl
 from engine.spec.registry import ActionType
 
@@ -207,16 +209,19 @@ def _assign_round_robin() -> ActionType:
     )
 
 
-BUILTIN_ACTION_TYPES: tuple[ActionType, ...] = (
-    *_record_actions(),
-    _transition(),
-    *_flow_actions(),
-    _allocate(),
-    _notify(),
-    _webhook(),
-    _assign_round_robin(),
+BUILTIN_ACTION_TYPES: tuple[ActionType, ...] = tuple(
+    replace(declared, run=ACTION_RUNS[declared.name])
+    for declared in (
+        *_record_actions(),
+        _transition(),
+        *_flow_actions(),
+        _allocate(),
+        _notify(),
+        _webhook(),
+        _assign_round_robin(),
+    )
 )
-"""Every built-in action type."""
+"""Every built-in action type, with what it does (engine/builtins/action_runs.py)."""
 
 
 @hookimpl

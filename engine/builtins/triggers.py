@@ -163,6 +163,14 @@ def _time_and_manual_triggers() -> list[TriggerType]:
                     "minLength": 1,
                     "description": "IANA timezone of the schedule; default: the app's.",
                 },
+                "catch_up": {
+                    "type": "string",
+                    "enum": ["all", "latest", "none"],
+                    "default": "all",
+                    "description": "Ticks missed while no worker ran: `all` fires each "
+                    "(oldest first, at most the newest 1,000), `latest` only the newest, "
+                    "`none` none (only a tick at most 2 minutes old fires).",
+                },
             },
             required_options=("cron",),
         ),

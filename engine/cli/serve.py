@@ -33,8 +33,8 @@ DEFAULT_APP = Path("apps") / "sales_crm"
 @click.option(
     "--no-worker",
     is_flag=True,
-    help="Do not run the background worker in this process (it applies overdue approval "
-    "steps every minute).",
+    help="Do not run the background worker in this process (every minute it fires "
+    "schedules and date timers, applies overdue approval steps and delivers the outbox).",
 )
 @click.pass_context
 def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bool) -> None:
@@ -48,7 +48,11 @@ def serve(ctx: click.Context, app_dir: Path, host: str, port: int, no_worker: bo
         click.echo("Run `formwork migrate --dry-run` to see the plan.", err=True)
         ctx.exit(1)
     flask_app = create_app(None, {"PROJECT_ROOT": str(root)}, engine=engine)
-    worker = None if no_worker else Worker(engine)
+    try:
+        worker = None if no_worker else Worker(engine)
+    except ValueError as error:  # a schedule that cannot be built
+        click.echo(f"error: {error}", err=True)
+        ctx.exit(1)
     click.echo(f"Serving {engine.app.id} on http://{host}:{port}/ (Ctrl+C to stop)")
     if worker is not None:
         worker.start()

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from engine.automation import ChangeEvent, EventKind
 from engine.errors import Conflict, DeleteRestricted
 from engine.runtime.actor import Actor
 from engine.runtime.history import HistoryKind, diff_values
 from engine.runtime.links import InboundLink, inbound_links
 from engine.runtime.messages import Message, render
+from engine.runtime.preparation import WriteOptions
 from engine.runtime.problems import Problems
 from engine.runtime.uniqueness import check_unique
 
@@ -48,13 +50,18 @@ class Deletion:
         record_id: int,
         version: int | None,
         comment: str | None,
+        options: WriteOptions | None = None,
     ) -> None:
-        """Soft-delete one record the actor may delete, inside the caller's transaction."""
+        """Soft-delete one record the actor may delete, inside the caller's transaction
+        (`options`: the automation chain of a rule's delete)."""
         row = self.service.require_row(connection, actor, entity, record_id, "delete")
         current_version = int(row["version"])
         if version is not None and version != current_version:
             raise Conflict(current_version)
-        self._delete(connection, actor, entity, record_id, current_version, comment, set())
+        self._delete(
+            connection, actor, entity, record_id, current_version, comment, set(),
+            options or WriteOptions(),
+        )  # fmt: skip
 
     def _delete(
         self,
@@ -65,12 +72,15 @@ class Deletion:
         version: int,
         comment: str | None,
         seen: set[tuple[str, int]],
+        options: WriteOptions,
     ) -> None:
         seen.add((entity, record_id))
+        watched = self.service.watched(EventKind.DELETED, entity, options)
+        last = self._values(connection, entity, record_id) if watched else None
         self._refuse_if_restricted(connection, actor, entity, record_id, version)
         for link in self.links[entity]:
             if link.on_delete == "cascade" and link.subform is None:
-                self._cascade(connection, actor, entity, record_id, link, seen)
+                self._cascade(connection, actor, entity, record_id, link, seen, options)
             elif link.on_delete in ("set_null", "cascade"):
                 self._clear(connection, actor, entity, record_id, link)
         stamps = {"updated_at": self.runtime.clock.now(), "updated_by": actor.username}
@@ -81,6 +91,16 @@ class Deletion:
         self.service.write_history(
             connection, actor, entity, record_id, HistoryKind.DELETED, None, comment
         )
+        if last is not None:
+            event = ChangeEvent(
+                EventKind.DELETED, entity, record_id, version + 1, actor.label, last, old=last
+            )
+            self.service.emit(connection, actor, [event], options)
+
+    def _values(self, connection: Connection, entity: str, record_id: int) -> dict[str, Any] | None:
+        """The record's last values, for the `deleted` event."""
+        row = self.runtime.store.select_row(connection, entity, record_id, deleted=None)
+        return self.service.current_values(connection, entity, row) if row is not None else None
 
     def _linking(self, link: InboundLink, record_id: int) -> sa.Select[tuple[Any, ...]]:
         """Live records of `link.source` whose link (or a subform row's) points here."""
@@ -128,13 +148,16 @@ class Deletion:
         record_id: int,
         link: InboundLink,
         seen: set[tuple[str, int]],
+        options: WriteOptions,
     ) -> None:
         note = f"deleted with {entity} #{record_id}"
         for row in connection.execute(self._linking(link, record_id)).all():
             key = (link.source, int(row.id))
             if key in seen or len(seen) > _CASCADE_LIMIT:
                 continue
-            self._delete(connection, actor, link.source, int(row.id), int(row.version), note, seen)
+            self._delete(
+                connection, actor, link.source, int(row.id), int(row.version), note, seen, options
+            )
 
     def _clear(
         self, connection: Connection, actor: Actor, entity: str, record_id: int, link: InboundLink

@@ -19,6 +19,8 @@ from engine.errors import AppInvalid
 from engine.plugins import default_registry
 from engine.runtime.actor import Actor
 from engine.runtime.app_runtime import AppRuntime
+from engine.runtime.automation_compile import compile_automations
+from engine.runtime.automation_service import AutomationService
 from engine.runtime.clock import Clock, SystemClock
 from engine.runtime.compiled_entity import compile_entities
 from engine.runtime.compiled_workflow import compile_workflows
@@ -34,6 +36,7 @@ from engine.runtime.state_migration import migrate_app
 from engine.runtime.values import InputContext
 from engine.runtime.workflow_service import WorkflowService
 from engine.spec.check import check_app
+from engine.spec.document import SourceIndex
 from engine.spec.model import AppSpec
 from engine.spec.registry import Registry
 from engine.storage.database import Database, resolve_database_url
@@ -60,6 +63,7 @@ class Engine:
         file_storage: FileStorage | None = None,
         instance_path: Path | None = None,
         password_iterations: int = DEFAULT_ITERATIONS,
+        sources: SourceIndex | None = None,
     ) -> None:
         self.app = app
         self.registry = registry
@@ -88,6 +92,11 @@ class Engine:
         )
         self.records = RecordService(db, self.runtime)
         self.workflows = WorkflowService(self.records, compile_workflows(app, registry, inputs))
+        self.automations = AutomationService(
+            self.records, self.workflows, compile_automations(app, registry), sources=sources
+        )
+        # Every change the record service makes is handed to the automations.
+        self.records.listener = self.automations
         storage = file_storage or LocalFileStorage(self.instance_path / FILES_FOLDER)
         self.files = FileService(db, app, self.tables, storage, self.permissions, self.clock)
 
@@ -122,6 +131,7 @@ class Engine:
             file_storage=file_storage,
             instance_path=root / INSTANCE_FOLDER,
             password_iterations=password_iterations,
+            sources=result.sources,
         )
 
     def migrate(self, *, allow_destructive: bool = False) -> tuple[Step, ...]:

@@ -52,6 +52,12 @@ class WriteOptions:
     # The workflow's writes: the history entry's kind and details (action, step, …).
     history_kind: str | None = None
     details: Mapping[str, Any] | None = None
+    # Automations: the chain of runs this write is part of (depth and loop limits), a
+    # collector that holds the write's events until its caller releases them (the workflow
+    # runs rules after its whole action), and whether the write fires rules at all.
+    cause: Any = None
+    batch: list[Any] | None = None
+    automations: bool = True
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,18 @@ not change is `Forbidden`. Fields they may not read are never returned.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.automation import ChangeEvent, EventKind
+from engine.errors import AutomationFailed, Conflict, Forbidden, NotFound, ValidationFailed
 from engine.runtime.actor import Actor
 from engine.runtime.app_runtime import AppRuntime
 from engine.runtime.compiled_entity import CompiledEntity
@@ -44,7 +47,7 @@ from engine.runtime.uniqueness import unique_key_of
 from engine.storage.database import Database
 from engine.storage.shapes import ShapeKind
 
-__all__ = ["RecordService", "RowFailed", "WriteOptions"]
+__all__ = ["ChangeListener", "RecordService", "RowFailed", "WriteOptions"]
 
 DEFAULT_OPTIONS = WriteOptions()
 _MAX_KEPT = 1024
@@ -59,6 +62,24 @@ class RowFailed(ValidationFailed):
         self.index = index
 
 
+class ChangeListener(Protocol):
+    """Who hears of every change inside its transaction: the automation service."""
+
+    def watches(self, kind: EventKind, entity: str) -> bool:
+        """True when some trigger watches this kind of change of `entity`."""
+        ...
+
+    def handle(
+        self, connection: Connection, actor: Actor, events: Sequence[ChangeEvent], cause: Any
+    ) -> None:
+        """Run what the changes trigger, in the caller's transaction."""
+        ...
+
+    def record_failure(self, error: AutomationFailed) -> None:
+        """Store the trace of a run that failed (after its transaction rolled back)."""
+        ...
+
+
 class RecordService:
     """Create, read, update, delete, restore and list the records of one app."""
 
@@ -67,6 +88,40 @@ class RecordService:
         self.runtime = runtime
         self.deletion = Deletion(self)
         self.lists = ListQuery(runtime)
+        # Set by the Engine once the automation service exists.
+        self.listener: ChangeListener | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction whose failed automation run leaves its trace (written in a
+        transaction of its own after the rollback)."""
+        try:
+            with self.db.begin() as connection:
+                yield connection
+        except AutomationFailed as error:
+            if self.listener is not None:
+                self.listener.record_failure(error)
+            raise
+
+    def watched(self, kind: EventKind, entity: str, options: WriteOptions) -> bool:
+        """True when a change of this kind fires some rule (and the write lets it)."""
+        listener = self.listener
+        return listener is not None and options.automations and listener.watches(kind, entity)
+
+    def emit(
+        self,
+        connection: Connection,
+        actor: Actor,
+        events: Sequence[ChangeEvent],
+        options: WriteOptions,
+    ) -> None:
+        """Hand changes to the automations: now, or into the caller's batch."""
+        if not events or self.listener is None or not options.automations:
+            return
+        if options.batch is not None:
+            options.batch.extend(events)
+            return
+        self.listener.handle(connection, actor, events, options.cause)
 
     # -- public API: one transaction each ---------------------------------------------------
 
@@ -75,7 +130,7 @@ class RecordService:
     ) -> Record:
         """Create a record; ValidationFailed lists every problem, Forbidden when the actor
         may not create `entity`."""
-        with self.db.begin() as connection:
+        with self.transaction() as connection:
             options = WriteOptions(comment=comment)
             return self.create_in(connection, actor, entity, values, options=options)
 
@@ -91,7 +146,7 @@ class RecordService:
     ) -> Record:
         """Change a record that is at `version` (Conflict, with the current version, when it
         is not; None skips the check); unchanged values write nothing."""
-        with self.db.begin() as connection:
+        with self.transaction() as connection:
             options = WriteOptions(comment=comment)
             return self.update_in(
                 connection, actor, entity, record_id, values, version=version, options=options
@@ -107,14 +162,14 @@ class RecordService:
         comment: str | None = None,
     ) -> None:
         """Soft-delete a record (restorable), applying its inbound links' `on_delete`."""
-        with self.db.begin() as connection:
+        with self.transaction() as connection:
             self.deletion.delete_in(connection, actor, entity, record_id, version, comment)
 
     def restore(
         self, actor: Actor, entity: str, record_id: int, *, comment: str | None = None
     ) -> Record:
         """Bring a deleted record back (needs delete rights on it)."""
-        with self.db.begin() as connection:
+        with self.transaction() as connection:
             self.deletion.restore_in(connection, actor, entity, record_id, comment)
             return self.read_in(connection, actor, entity, record_id)
 
@@ -184,6 +239,11 @@ class RecordService:
             raise self._integrity(error, compiled, actor) from error
         at = stamps["created_at"]
         self._after_insert(connection, actor, compiled, int(row["id"]), new, options.comment, at)
+        if self.watched(EventKind.CREATED, entity, options):
+            event = _created(entity, actor, int(row["id"]), new, stamps)
+            self.emit(connection, actor, [event], options)
+            if options.batch is None:  # rules ran and may have changed it
+                return self.read_in(connection, actor, entity, int(row["id"]))
         return self.records_of(connection, actor, entity, [row])[0]
 
     def create_many_in(
@@ -231,6 +291,13 @@ class RecordService:
             self._after_insert(
                 connection, actor, compiled, record_id, new, options.comment, stamps["created_at"]
             )
+        if self.watched(EventKind.CREATED, entity, options):
+            # Imports fire rules too: the whole batch's events in one call.
+            events = [
+                _created(entity, actor, int(row["id"]), new, stamps)
+                for row, (new, stamps) in zip(stored, prepared, strict=True)
+            ]
+            self.emit(connection, actor, events, options)
         return self.records_of(connection, actor, entity, stored)
 
     def _creatable(self, actor: Actor, entity: str, options: WriteOptions) -> CompiledEntity:
@@ -396,6 +463,39 @@ class RecordService:
             connection, actor, entity, record_id, options.history_kind or HistoryKind.UPDATED,
             diff_values(compiled.spec, current, new), options.comment, options.details,
         )  # fmt: skip
+        self._emit_update(connection, actor, entity, record_id, current, new, changed,
+                          expected_version + 1, stamps, options)  # fmt: skip
+
+    def _emit_update(
+        self,
+        connection: Connection,
+        actor: Actor,
+        entity: str,
+        record_id: int,
+        current: Mapping[str, Any],
+        new: Mapping[str, Any],
+        changed: frozenset[str],
+        version: int,
+        stamps: Mapping[str, Any],
+        options: WriteOptions,
+    ) -> None:
+        """The `updated` event of a write, and `transitioned` when the workflow made it."""
+        transition = options.history_kind == HistoryKind.TRANSITION and options.details
+        if not self.watched(EventKind.UPDATED, entity, options) and not (
+            transition and self.watched(EventKind.TRANSITIONED, entity, options)
+        ):
+            return
+        after = dict(current) | dict(new) | dict(stamps) | {"id": record_id, "version": version}
+        common: dict[str, Any] = {"entity": entity, "record_id": record_id, "version": version}
+        common |= {"actor": actor.label, "new": after, "old": dict(current), "changed": changed}
+        events = [ChangeEvent(EventKind.UPDATED, **common)]
+        if transition and options.details is not None:
+            details = options.details
+            moved = replace(events[0], kind=EventKind.TRANSITIONED, action=details.get("action"))
+            events.append(
+                replace(moved, from_state=details.get("from"), to_state=details.get("to"))
+            )
+        self.emit(connection, actor, events, options)
 
     def read_in(self, connection: Connection, actor: Actor, entity: str, record_id: int) -> Record:
         """The record as the actor may see it (no permission check: the caller did it)."""
@@ -565,3 +665,13 @@ class RecordService:
             return error
         message = Message("unique", {"entity": compiled.spec.label})
         return ValidationFailed({key[0]: [render(message, self.runtime.locale_of(actor.locale))]})
+
+
+def _created(
+    entity: str, actor: Actor, record_id: int, new: Mapping[str, Any], stamps: Mapping[str, Any]
+) -> ChangeEvent:
+    values = dict(new) | dict(stamps) | {"id": record_id}
+    return ChangeEvent(
+        EventKind.CREATED, entity, record_id, int(stamps["version"]), actor.label, values,
+        changed=frozenset(new),
+    )  # fmt: skip

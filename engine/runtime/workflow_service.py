@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from engine.automation import ChangeEvent, EventKind
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.expr import Evaluator
 from engine.runtime.actor import Actor
@@ -64,6 +65,8 @@ __all__ = [
 APPROVAL_ONLY_ACTIONS = ("transfer", "add_approver")
 """Approval actions that are not transitions: they change who approves, not the state."""
 _TASK_ACTIONS = frozenset({"approve", "reject", "send_back"})
+_STEP_EVENTS = frozenset({"approved", "rejected", "sent_back"})
+"""How a step closes, as approval events of the automations."""
 _MAX_CHAIN = 20
 MAX_COMMENT = 4000
 """The longest comment an action takes (characters)."""
@@ -79,6 +82,8 @@ class ActionRequest:
     to_user: str | None = None  # transfer, add approver
     position: str = "after"  # add approver: before or after oneself
     version: int | None = None
+    cause: Any = None  # an automation's run chain, when a rule takes the action
+    automations: bool = True  # False: the action fires no rule (the demo seed's past)
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,10 @@ class _Context:
     loader: RelationLoader
     result: Record | None = None  # the record as the last update wrote it
     may_update: bool | None = None  # known in advance (many records at once), else asked
+    # The action's changes for the automations, released when the whole action is done.
+    events: list[Any] = field(default_factory=list)
+    cause: Any = None
+    automations: bool = True
 
     @property
     def version(self) -> int:
@@ -241,7 +250,7 @@ class WorkflowService:
         """Take `action`; the record afterwards. NotFound (unknown action or unreadable
         record), Forbidden (not yours to take), Conflict (not possible now, or stale),
         ValidationFailed (a missing comment, field or choice)."""
-        with self.db.begin() as connection:
+        with self.records.transaction() as connection:
             return self.act_in(connection, actor, entity, record_id, action, request)
 
     def act_in(
@@ -256,6 +265,8 @@ class WorkflowService:
         """`act` inside the caller's transaction."""
         request = request or ActionRequest()
         context = self._context(connection, actor, entity, record_id, lock=True)
+        context.cause = request.cause
+        context.automations = request.automations
         if request.version is not None and request.version != context.version:
             raise Conflict(context.version)
         machine = context.workflow.machine
@@ -269,9 +280,83 @@ class WorkflowService:
             self._recall(context, request)
         else:
             self._plain(context, action, request)
+        if self._release(context):
+            context.result = None  # rules may have changed the record
         if context.result is not None:
             return context.result
         return self.records.read_in(connection, actor, entity, record_id)
+
+    def move_to(
+        self,
+        connection: Connection,
+        entity: str,
+        record_id: int,
+        target: str,
+        *,
+        cause: Any = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """Bring a record to `target` for an automation (as the system): by the workflow
+        action that leads there from its state when there is one (its guard, `set` and
+        required fields apply; the action taken is returned), else directly — an open
+        approval step is left, the history says which automation moved it, and
+        `transitioned` fires with no action. A move into an approval state needs an action."""
+        actor = Actor.system()
+        context = self._context(connection, actor, entity, record_id, lock=True)
+        context.cause = cause
+        if context.state == target:
+            return None
+        machine = context.workflow.machine
+        if target not in machine.spec.states:
+            raise ValidationFailed({machine.spec.field: [f"'{target}' is not a state"]})
+        for action in machine.actions_from(context.state):
+            if any(move.target == target for move in machine.moves(context.state, action)):
+                self.act_in(
+                    connection, actor, entity, record_id, action,
+                    ActionRequest(to_state=target, cause=cause),
+                )  # fmt: skip
+                return action
+        if machine.spec.states[target].approval is not None:
+            raise ValidationFailed(
+                {machine.spec.field: [
+                    f"no workflow action leads from '{context.state}' to the approval state "
+                    f"'{target}'"
+                ]}
+            )  # fmt: skip
+        now = self.runtime.clock.now()
+        if context.step is not None:
+            self.steps.close_step(connection, context.step.id, "left", now)
+        moved = {"action": None, "from": context.state, "to": target} | dict(details or {})
+        options = WriteOptions(
+            trusted=True, allow_state=True, history_kind=HistoryKind.TRANSITION,
+            details=moved, cause=cause,
+        )  # fmt: skip
+        self.records.update_in(
+            connection, actor, entity, record_id, {machine.spec.field: target},
+            version=None, options=options, loaded=(context.row, context.values),
+        )  # fmt: skip
+        return None
+
+    def _release(self, context: _Context) -> bool:
+        """Run the automations of the action's changes (after the whole action, so rules
+        see the workflow settled: the next step open, its approvers known)."""
+        events, context.events = context.events, []
+        if not events:
+            return False
+        options = WriteOptions(cause=context.cause, automations=context.automations)
+        self.records.emit(context.connection, context.actor, events, options)
+        return True
+
+    def _approval_event(self, context: _Context, event: str, state: str) -> None:
+        """Note an approval event of the step of `state` for the automations."""
+        if not self.records.watched(EventKind.APPROVAL, context.entity, WriteOptions()):
+            return
+        values = dict(context.values) | {"id": context.record_id}
+        found = ChangeEvent(
+            EventKind.APPROVAL, context.entity, context.record_id, context.version,
+            context.actor.label, values, old=values, approval=event, state=state,
+        )  # fmt: skip
+        context.events.append(found)
 
     def trail(self, actor: Actor, entity: str, record_id: int) -> list[StepTrail]:
         """The record's approval steps with their tasks, oldest first."""
@@ -320,7 +405,7 @@ class WorkflowService:
             overdue = self.steps.overdue(connection, now)
         done: list[tuple[StepRow, str]] = []
         for step in overdue:
-            with self.db.begin() as connection:
+            with self.records.transaction() as connection:
                 outcome = self._overdue(connection, step)
             if outcome is not None:
                 done.append((step, outcome))
@@ -690,13 +775,16 @@ class WorkflowService:
             details["step"] = context.step.state
         options = WriteOptions(
             trusted=True, allow_state=True, comment=request.comment,
-            history_kind=HistoryKind.TRANSITION, details=details,
+            history_kind=HistoryKind.TRANSITION, details=details, cause=context.cause,
+            batch=context.events,
         )  # fmt: skip
         context.result = self.records.update_in(
             context.connection, actor, context.entity, context.record_id, values,
             version=context.version, options=options, loaded=(context.row, context.values),
         )  # fmt: skip
         previous_step = context.step
+        if previous_step is not None and step_status in _STEP_EVENTS:
+            self._approval_event(context, step_status, previous_step.state)
         target = context.workflow.machine.spec.states[move.target]
         if target.approval is None and not target.cc and not (target.final or target.initial):
             # A plain state: no step to open, nobody to copy or tell — nothing reads the
@@ -787,6 +875,7 @@ class WorkflowService:
             )  # fmt: skip
             del skipped
             return
+        self._approval_event(context, "submitted", state.name)
         first = min(r.seq for r in resolved)
         for approver in resolved:
             self.steps.add_task(
@@ -834,7 +923,10 @@ class WorkflowService:
     def _touch(
         self, context: _Context, kind: str, details: Mapping[str, Any], comment: str | None
     ) -> None:
-        options = WriteOptions(trusted=True, comment=comment, history_kind=kind, details=details)
+        options = WriteOptions(
+            trusted=True, comment=comment, history_kind=kind, details=details,
+            cause=context.cause, batch=context.events,
+        )  # fmt: skip
         context.result = None  # the version moves on: read the record again at the end
         self.records.touch_in(
             context.connection, context.actor, context.entity, context.record_id,
@@ -909,9 +1001,17 @@ class WorkflowService:
             return None
         if context.step.overdue_done_at is not None:
             return None  # another worker handled it while this one waited for the lock
+        self.steps.set_overdue_done(connection, step.id, now)
+        self._approval_event(context, "overdue", step.state)
+        outcome = self._apply_overdue(context, step, now)
+        self._release(context)
+        return outcome
+
+    def _apply_overdue(self, context: _Context, step: StepRow, now: datetime) -> str | None:
+        """The step's `on_overdue`: remind the approvers, approve, or send back."""
+        connection, system = context.connection, Actor.system()
         approval = context.state_spec.approval
         action = approval.on_overdue if approval is not None else None
-        self.steps.set_overdue_done(connection, step.id, now)
         if action == "remind":
             open_tasks = [t for t in context.tasks if t.status == "pending"]
             for task in open_tasks:

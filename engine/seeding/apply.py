@@ -200,7 +200,11 @@ class _Writer:
         self.actors = actors
         self.ids: dict[str, list[int]] = {}
         self.actor = Actor.system()
-        self.options = WriteOptions(trusted=True, allow_state=True, comment=DEMO_COMMENT)
+        # The demo is a believable past, written as planned: it fires no automation (no
+        # notifications about last year, no rule rewriting the plan).
+        self.options = WriteOptions(
+            trusted=True, allow_state=True, comment=DEMO_COMMENT, automations=False
+        )
         clock = engine.clock
         self.clock = clock if isinstance(clock, FixedClock) else None
         self.started: datetime | None = self.clock.now() if self.clock else None
@@ -257,7 +261,7 @@ class _Writer:
                 return
             self.move_clock(step.at)
             actor = self.actor_for(connection, record, record_id, step, state)
-            request = ActionRequest(comment=step.comment, to_state=step.to)
+            request = ActionRequest(comment=step.comment, to_state=step.to, automations=False)
             try:
                 done = workflows.act_in(
                     connection, actor, record.entity, record_id, step.action, request

@@ -12,7 +12,7 @@ from engine.spec.expression_checker import ExpressionChecker
 from engine.spec.expression_scopes import OPEN_SCOPE, merge_scopes
 from engine.spec.model import ActionSpec, AutomationSpec, EntitySpec
 
-__all__ = ["check_automation_expressions", "check_on_enter"]
+__all__ = ["check_automation", "check_automation_expressions", "check_on_enter", "watched_entities"]
 
 RECORD = "record"
 OLD = "old"
@@ -24,14 +24,17 @@ def check_automation_expressions(checker: ExpressionChecker) -> None:
     none of them watches an entity). An entity that is unknown or failed to build gives the
     open scope: what does not depend on it (syntax, functions) is still checked."""
     for automation in checker.ctx.app.automations.values():
-        watched: list[str | None] = list(
-            dict.fromkeys(t.entity for t in automation.triggers if t.entity)
-        )
+        watched = watched_entities(automation)
         if not watched and _record_unknown(checker, automation):
-            _check_automation(checker, automation, None, open_record=True)
+            check_automation(checker, automation, None, open_record=True)
             continue
         for entity_name in watched or [None]:
-            _check_automation(checker, automation, entity_name)
+            check_automation(checker, automation, entity_name)
+
+
+def watched_entities(automation: AutomationSpec) -> list[str | None]:
+    """The entities the automation's triggers watch, in order, without repeats."""
+    return list(dict.fromkeys(t.entity for t in automation.triggers if t.entity))
 
 
 def _record_unknown(checker: ExpressionChecker, automation: AutomationSpec) -> bool:
@@ -65,13 +68,14 @@ def _base_scope(checker: ExpressionChecker, entity: EntitySpec | None, *, old: b
     return merge_scopes(checker.scopes.entity_scope(entity), names)
 
 
-def _check_automation(
+def check_automation(
     checker: ExpressionChecker,
     automation: AutomationSpec,
     entity_name: str | None,
     *,
     open_record: bool = False,
 ) -> None:
+    """One automation's expressions with `entity_name`'s record as the triggering one."""
     entity = checker.ctx.app.entities.get(entity_name or "")
     triggers = [t for t in automation.triggers if t.entity == entity_name]
     old = any(t.watches_updates for t in triggers)

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from engine.spec.build import build_app
+from engine.spec.document import SourceIndex
 from engine.spec.folder import load_app_folder
 from engine.spec.model import AppSpec
 from engine.spec.references import validate_app
@@ -51,6 +52,8 @@ class CheckResult:
     app: AppSpec | None
     diagnostics: list[Diagnostic]
     ok: bool
+    # The loaded files' source maps: the runtime places a trace's YAML node at file:line.
+    sources: SourceIndex | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -81,7 +84,9 @@ class AppChecker:
             checked = validate_app(app, self.registry, folder.sources)
             diagnostics.extend(_not_reported_before(checked, diagnostics))
         ordered = sort_diagnostics(diagnostics)
-        return CheckResult(app=app, diagnostics=ordered, ok=not has_errors(ordered))
+        return CheckResult(
+            app=app, diagnostics=ordered, ok=not has_errors(ordered), sources=folder.sources
+        )
 
 
 def _not_reported_before(

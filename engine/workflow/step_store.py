@@ -65,6 +65,8 @@ class Notification:
     comment: str | None
     created_at: datetime
     read_at: datetime | None
+    title: str | None = None  # an automation's message (kind `automation`)
+    body: str | None = None
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
@@ -330,11 +332,13 @@ class StepStore:
         state: str | None = None,
         by: str | None = None,
         comment: str | None = None,
+        title: str | None = None,
+        body: str | None = None,
     ) -> None:
-        """Put an item in a user's inbox."""
+        """Put an item in a user's inbox (`title`/`body`: an automation's message)."""
         values: dict[str, object] = {"app": self.app, "username": username, "entity": entity}
         values |= {"record_id": record_id, "kind": kind, "state": state, "by": by}
-        values |= {"comment": comment, "created_at": at}
+        values |= {"comment": comment, "created_at": at, "title": title, "body": body}
         connection.execute(self.notifications.insert().values(**values))
 
     def notifications_for(
@@ -359,6 +363,8 @@ class StepStore:
                 r.comment,
                 r.created_at,
                 r.read_at,
+                r.title,
+                r.body,
             )
             for r in connection.execute(query)
         ]

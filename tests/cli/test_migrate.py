@@ -58,7 +58,7 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(app_dir: Path, database_u
 def test_migrating_applies_the_plan_once(app_dir: Path, database_url: str) -> None:
     code, output = run(str(app_dir), "--database-url", database_url)
     assert code == 0
-    assert output.splitlines()[-1].startswith("Applied 14 step(s) to ")
+    assert output.splitlines()[-1].startswith("Applied 17 step(s) to ")
     expected = {"notes__note", "fw_users", "fw_schema_state", "fw_approval_tasks"}
     assert expected <= tables(database_url)
     code, output = run(str(app_dir), "--database-url", database_url)

@@ -44,7 +44,10 @@ def test_a_round_handles_a_step_that_fell_due_long_ago(tmp_path: Path) -> None:
         engine.workflows.act(rep, "contract", contract.id, "submit", ActionRequest())
     finally:
         engine.close()
-    assert run("worker", str(SALES_APP), "--once", url=url) == (0, "Handled 1 item(s).\n")
+    assert run("worker", str(SALES_APP), "--once", url=url) == (
+        0,
+        "Handled 1 item(s): 1 approval step(s).\n",
+    )
     assert run("worker", str(SALES_APP), "--once", url=url) == (0, "Handled 0 item(s).\n")
 
 

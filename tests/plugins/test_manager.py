@@ -184,7 +184,7 @@ def test_the_default_registry_loads_the_projects_plugins_folder() -> None:
     registry, problems = default_registry(ROOT)
     assert problems == []
     assert registry.field_types["rating"].plugin == "rating"
-    assert set(registry.plugins) == {"builtin", "rating"}
+    assert set(registry.plugins) == {"builtin", "dingtalk", "feishu", "rating", "wecom"}
 
 
 def test_without_a_project_the_default_registry_is_the_builtins() -> None:

@@ -28,10 +28,17 @@ def test_a_round_reminds_overdue_approvers_once(sales: Engine) -> None:
     worker = Worker(sales, interval=0.01)
     assert worker.run_once() == 0
     clock.advance(timedelta(hours=49))
-    assert worker.run_once() == 1
+    worker.run_once()
+    assert worker.last is not None and worker.last.schedule is not None
+    assert worker.last.schedule.approvals == 1
+    # the daily 09:30 (Shanghai) schedule of rules/stale_customers.yaml fired its 3 ticks
+    assert len(worker.last.schedule.fired) == 3
     assert worker.run_once() == 0
     notes = sales.workflows.inbox(sales.actor("manager_east")).notifications
-    assert [n.kind for n in notes] == ["reminder"]
+    # the step's own reminder, and rules/contract_approval_overdue.yaml's escalation
+    assert sorted(n.kind for n in notes) == ["automation", "reminder"]
+    (escalation,) = [n for n in notes if n.kind == "automation"]
+    assert escalation.title is not None and "overdue" in escalation.title.lower()
 
 
 def test_the_thread_runs_rounds_until_stopped(sales: Engine) -> None:
@@ -59,4 +66,4 @@ def test_a_failing_round_is_logged_not_fatal(
 
     monkeypatch.setattr(sales.workflows, "process_due", broken)
     assert Worker(sales).run_once() == 0
-    assert "round failed" in caplog.text
+    assert "job approvals failed" in caplog.text

@@ -92,6 +92,7 @@ def test_losing_needs_a_reason_and_reopening_a_manager(sales: Engine) -> None:
     history = sales.records.history(sales.actor("admin"), "deal", deal.id)
     assert [(h.kind, h.details.get("action"), h.comment) for h in history] == [
         ("created", None, None),
+        ("updated", None, None),  # rules/deal_team_default.yaml gave it its customer's team
         ("transition", "lose", None),
         ("transition", "reopen", "they called back"),
     ]

@@ -326,7 +326,14 @@ def test_nested_actions_are_checked_as_actions(schema: dict[str, Any]) -> None:
 
 
 def test_notify_channels_come_from_the_registry(schema: dict[str, Any]) -> None:
-    assert schema["definitions"]["channel_name"]["enum"] == ["inbox", "email", "webhook"]
+    assert schema["definitions"]["channel_name"]["enum"] == [
+        "inbox",
+        "email",
+        "webhook",
+        "dingtalk",
+        "feishu",
+        "wecom",
+    ]
     action = {
         "type": "notify",
         "to": [{"type": "role", "role": "x"}],
@@ -444,7 +451,8 @@ def test_plugin_settings_are_validated_by_the_plugin_schema(schema: dict[str, An
 
 def test_channels_without_settings_take_no_settings_key(schema: dict[str, Any]) -> None:
     properties = schema["definitions"]["settings"]["properties"]
-    assert set(properties) == {"email", "webhook", "rating"}
+    # the robots' settings are their plugins' (`settings.dingtalk` …), named once
+    assert set(properties) == {"email", "webhook", "rating", "dingtalk", "feishu", "wecom"}
 
 
 def test_a_plugin_action_type_gets_a_branch_and_nested_actions(registry: Registry) -> None:

@@ -1,0 +1,218 @@
+"""What the built-in actions do: one `run(ctx, action)` per type of
+engine/builtins/actions.py, through the `ActionContext` the runtime hands them — the same
+contract a plugin's action type has.
+
+Each returns what the run's trace records about it (JSON-ready values: numbers as text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from engine.automation import ActionContext, ActionFailed, RecordRef
+from engine.automation.allocation import allocate
+from engine.spec.model_action import ActionSpec
+from engine.spec.model_values import ANY_LOCALE, label_text
+
+__all__ = ["ACTION_RUNS"]
+
+_TRACE_ITEMS = 20
+"""How many per-record results a `for_each` keeps in its trace."""
+
+
+def _parameter(ctx: ActionContext, action: ActionSpec, key: str) -> Any:
+    """A scalar value key: evaluated when written as `=expression`, else as written."""
+    value = action.parameters.get(key)
+    return ctx.value(value) if value is not None else action.option(key)
+
+
+def run_set(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Set fields of the triggering record."""
+    values = ctx.values(action.values)
+    ctx.set_fields(values)
+    return {"set": values}
+
+
+def run_create(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Create a record (bound to `as:`)."""
+    entity = _entity(action)
+    created = ctx.create(entity, ctx.values(action.values))
+    if action.alias is not None:
+        ctx.bind(action.alias, created)
+    return {"created": created}
+
+
+def run_update(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Update the records `where` selects; with `upsert`, create one when none matches."""
+    entity = _entity(action)
+    values = ctx.values(action.values)
+    ids = ctx.select(entity)
+    if not ids and action.option("upsert", False):
+        created = ctx.create(entity, values)
+        if action.alias is not None:
+            ctx.bind(action.alias, created)
+        return {"matched": 0, "created": created}
+    changed = [record_id for record_id in ids if ctx.update(entity, record_id, values)]
+    if action.alias is not None and len(ids) == 1:
+        ctx.bind(action.alias, RecordRef(entity, ids[0]))
+    return {"matched": len(ids), "changed": changed}
+
+
+def run_delete(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Soft-delete the records `where` selects."""
+    entity = _entity(action)
+    ids = ctx.select(entity)
+    for record_id in ids:
+        ctx.delete(entity, record_id)
+    return {"deleted": ids}
+
+
+def run_transition(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Take a workflow action on the triggering record."""
+    comment = action.option("comment")
+    text = ctx.render(label_text(_label(comment), "en")) if comment else None
+    state = ctx.transition(str(action.option("action")), text)
+    return {"action": action.option("action"), "state": state}
+
+
+def run_for_each(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Run the nested actions once per record `where` selects."""
+    entity = _entity(action)
+    ids = ctx.select(entity)
+    results = ctx.run_each(action.actions, action.alias, entity, ids)
+    kept = [
+        {"id": record_id, "results": found} for record_id, found in zip(ids, results, strict=True)
+    ]
+    return {"records": len(ids), "results": kept[:_TRACE_ITEMS]}
+
+
+def run_lookup(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Evaluate a decision table and bind its outputs to `as:`."""
+    inputs = ctx.values(action.inputs)
+    outputs = ctx.lookup(str(action.table), inputs)
+    if action.alias is not None:
+        ctx.bind(action.alias, outputs)
+    return {"table": action.table, "inputs": inputs, "outputs": outputs}
+
+
+def run_allocate(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Split a total over the selected records by weight (largest remainder, in `unit`s)."""
+    entity = _entity(action)
+    total = _decimal(_parameter(ctx, action, "total"), "total")
+    ids = ctx.select(entity)
+    if not ids:
+        if total == 0:
+            return {"total": total, "parts": {}}
+        raise ActionFailed(f"no {entity} record to allocate {total} to (`where` matched none)")
+    weights: list[Decimal] = []
+    for record_id in ids:
+        weight = (
+            ctx.evaluate_on("weight", entity, record_id) if "weight" in action.expressions else 1
+        )
+        weights.append(_decimal(weight if weight is not None else 0, "weight"))
+    unit = _decimal(action.option("unit", 1), "unit")
+    parts = allocate(total, weights, unit)
+    field = str(action.option("field"))
+    for record_id, part in zip(ids, parts, strict=True):
+        ctx.update(entity, record_id, {field: part})
+    return {"total": total, "parts": {str(i): p for i, p in zip(ids, parts, strict=True)}}
+
+
+def run_notify(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Send the title and body to the recipients over the channel."""
+    channel = action.channel or "inbox"
+    usernames = ctx.recipients()
+    title = _label(action.option("title"))
+    body = action.option("body")
+    sent = ctx.notify(channel, usernames, title, _label(body) if body else None) if usernames else 0
+    return {"channel": channel, "to": usernames, "messages": sent}
+
+
+def run_webhook(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Queue an HTTP call (delivered by the worker, with retries)."""
+    url = str(_parameter(ctx, action, "url"))
+    if not url.startswith(("http://", "https://")):
+        raise ActionFailed(f"the webhook address must start with http:// or https://: {url!r}")
+    headers = {
+        str(name): ctx.render(str(value))
+        for name, value in (action.option("headers") or {}).items()
+    }
+    payload = {
+        "url": url,
+        "method": action.option("method", "POST"),
+        "headers": headers,
+        "body": _rendered(ctx, action.option("body")),
+    }
+    message = ctx.enqueue("webhook", payload)
+    return {"url": url, "outbox": message}
+
+
+def run_assign_round_robin(ctx: ActionContext, action: ActionSpec) -> Any:
+    """Give the record's user field to the next active member of the team, in turn."""
+    record = ctx.record
+    if record is None:
+        raise ActionFailed("`assign_round_robin` needs a triggering record")
+    team = _parameter(ctx, action, "team")
+    if team is None or team == "":
+        raise ActionFailed("no team to assign from: `team` gave nothing")
+    members = ctx.team_members(int(team))
+    if not members:
+        raise ActionFailed(f"team {team} has no active member to assign")
+    field = str(action.option("field"))
+    chosen = ctx.next_in_turn(f"turn:{record.entity}.{field}:team{team}", members)
+    ctx.set_fields({field: chosen})
+    return {"team": int(team), "assigned": chosen}
+
+
+def _rendered(ctx: ActionContext, value: Any) -> Any:
+    if isinstance(value, str):
+        return ctx.render(value)
+    if isinstance(value, Mapping):
+        return {str(key): _rendered(ctx, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rendered(ctx, item) for item in value]
+    return value
+
+
+def _label(value: Any) -> Mapping[str, str]:
+    """A label key as written: a text for every language, or language → text."""
+    if isinstance(value, Mapping):
+        return {str(key): str(text) for key, text in value.items()}
+    return {ANY_LOCALE: str(value)}
+
+
+def _entity(action: ActionSpec) -> str:
+    entity = action.entity
+    if entity is None:
+        raise ActionFailed(f"`{action.type}` needs an `entity`")
+    return entity
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ActionFailed(f"the {what} must be a number, not {value!r}")
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError as error:
+        raise ActionFailed(f"the {what} must be a number, not {value!r}") from error
+
+
+ACTION_RUNS: Mapping[str, Any] = MappingProxyType(
+    {
+        "set": run_set,
+        "create": run_create,
+        "update": run_update,
+        "delete": run_delete,
+        "transition": run_transition,
+        "for_each": run_for_each,
+        "lookup": run_lookup,
+        "allocate": run_allocate,
+        "notify": run_notify,
+        "webhook": run_webhook,
+        "assign_round_robin": run_assign_round_robin,
+    }
+)
+"""The runner of each built-in action type."""
