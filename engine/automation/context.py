@@ -128,8 +128,9 @@ class ActionContext(Protocol):
         """Put a message in the outbox (delivered by the worker after commit); its id."""
         ...
 
-    def team_members(self, team: int) -> list[str]:
-        """Active usernames of a team's members, in username order."""
+    def team_members(self, team: int, roles: Sequence[str] = ()) -> list[str]:
+        """Active usernames of a team's members, in username order (with `roles`: only
+        those holding one of them)."""
         ...
 
     def next_in_turn(self, key: str, candidates: Sequence[str]) -> str:

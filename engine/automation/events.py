@@ -46,6 +46,7 @@ class ChangeEvent:
     to_state: str | None = None
     approval: str | None = None
     state: str | None = None
+    bulk: bool = False  # one of many records created at once (an import)
 
     def describe(self) -> dict[str, Any]:
         """The event as a trace stores it (JSON-ready: values are left out, the changed

@@ -103,10 +103,8 @@ def run_allocate(ctx: ActionContext, action: ActionSpec) -> Any:
     entity = _entity(action)
     total = _decimal(_parameter(ctx, action, "total"), "total")
     ids = ctx.select(entity)
-    if not ids:
-        if total == 0:
-            return {"total": total, "parts": {}}
-        raise ActionFailed(f"no {entity} record to allocate {total} to (`where` matched none)")
+    if not ids:  # nothing to share among (a target without children): nothing to do
+        return {"total": total, "parts": {}, "records": 0}
     weights: list[Decimal] = []
     for record_id in ids:
         weight = (
@@ -158,9 +156,11 @@ def run_assign_round_robin(ctx: ActionContext, action: ActionSpec) -> Any:
     team = _parameter(ctx, action, "team")
     if team is None or team == "":
         raise ActionFailed("no team to assign from: `team` gave nothing")
-    members = ctx.team_members(int(team))
+    roles = tuple(action.option("roles") or ())
+    members = ctx.team_members(int(team), roles)
     if not members:
-        raise ActionFailed(f"team {team} has no active member to assign")
+        among = f" with the role {' or '.join(roles)}" if roles else ""
+        raise ActionFailed(f"team {team} has no active member{among} to assign")
     field = str(action.option("field"))
     chosen = ctx.next_in_turn(f"turn:{record.entity}.{field}:team{team}", members)
     ctx.set_fields({field: chosen})

@@ -203,6 +203,11 @@ def _assign_round_robin() -> ActionType:
                 "minLength": 1,
                 "description": "The team (its id), or `=expression` giving one.",
             },
+            "roles": {
+                "$ref": "#/definitions/id_list",
+                "description": "Only members holding one of these roles (default: every "
+                "active member).",
+            },
         },
         required_options=("field", "team"),
         value_options=("team",),

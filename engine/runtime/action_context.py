@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.automation import ActionFailed, RecordRef
+from engine.automation.index import same_value
 from engine.errors import NotFound
 from engine.expr import EvalContext
 from engine.runtime.actor import Actor
@@ -208,6 +209,15 @@ class RunContext:
                 self.connection, entity, record_id, str(values[state_field]),
                 cause=self.state.chain, details=self._options().details,
             )  # fmt: skip
+            # The action's own `set` may have overwritten values the rule gave: the rule's
+            # explicit values win.
+            now = self.read(entity, record_id)
+            again = {k: v for k, v in fields.items() if not same_value(now.get(k), v)}
+            if again:
+                records.update_in(
+                    self.connection, Actor.system(), entity, record_id, again,
+                    version=None, options=self._options(),
+                )  # fmt: skip
         after = records.version_of(self.connection, entity, record_id)
         ref = self.record
         if ref is not None and (ref.entity, ref.id) == (entity, record_id):
@@ -300,8 +310,9 @@ class RunContext:
         key = f"{self.runtime.app.id}:run{self.state.run_id}:{self.state.messages}"
         return self.service.enqueue(self.connection, channel, payload, key, self.state.run_id)
 
-    def team_members(self, team: int) -> list[str]:
-        """Active members of a team (their main team), by username."""
+    def team_members(self, team: int, roles: Sequence[str] = ()) -> list[str]:
+        """Active members of a team (their main team), by username; with `roles`, only
+        those holding one of them in this app."""
         system = self.runtime.tables.system
         users, memberships = system.users, system.memberships
         query = (
@@ -310,6 +321,15 @@ class RunContext:
             .where(memberships.c.team_id == team, users.c.active.is_(True))
             .order_by(users.c.username)
         )
+        if roles:
+            held = system.user_roles
+            query = query.where(
+                users.c.username.in_(
+                    sa.select(held.c.username).where(
+                        held.c.app == self.runtime.app.id, held.c.role.in_(list(roles))
+                    )
+                )
+            )
         return [str(name) for name in self.connection.scalars(query)]
 
     def next_in_turn(self, key: str, candidates: Sequence[str]) -> str:

@@ -22,12 +22,19 @@ from engine.spec.automation_expressions import (
 )
 from engine.spec.check_context import CheckContext
 from engine.spec.document import SourceIndex
+from engine.spec.document_expressions import check_table
 from engine.spec.expression_checker import ExpressionChecker
 from engine.spec.model import AppSpec
 from engine.spec.model_values import ExprSpec
 from engine.spec.registry import Registry
 
-__all__ = ["CompiledAutomations", "compile_automations"]
+__all__ = ["CompiledAutomations", "compile_automations", "table_variant"]
+
+
+def table_variant(table: str) -> str:
+    """The key under which a decision table's expressions are kept."""
+    return f"table:{table}"
+
 
 Key = tuple[str | None, ExprSpec]
 
@@ -87,8 +94,8 @@ class CompiledAutomations:
 
 
 def compile_automations(app: AppSpec, registry: Registry) -> CompiledAutomations:
-    """Every automation's expressions, once per entity its triggers watch, and every
-    workflow state's `on_enter` actions."""
+    """Every automation's expressions, once per entity its triggers watch, every workflow
+    state's `on_enter` actions, and the decision tables' `=` cells and outputs."""
     collector = _Collector(app, registry)
     for automation in app.automations.values():
         for entity in watched_entities(automation) or [None]:
@@ -101,4 +108,7 @@ def compile_automations(app: AppSpec, registry: Registry) -> CompiledAutomations
         for state in spec.workflow.states.values():
             if state.on_enter:
                 check_on_enter(collector, spec, state.on_enter)
+    for table in app.tables.values():
+        collector.current = table_variant(table.name)
+        check_table(collector, table)
     return CompiledAutomations(collector.found)

@@ -26,6 +26,7 @@ lock per automation (`single` gives up when it is held, `queued` waits).
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,9 +41,10 @@ from engine.automation.decision import CompiledTable, compile_table
 from engine.automation.index import EVENT_TRIGGERS, RuleIndex, Watch, trigger_matches
 from engine.automation.templates import TemplateRenderer
 from engine.errors import AutomationFailed, Forbidden, FormworkError, NotFound
+from engine.expr import EvalContext, MappingEnv
 from engine.runtime.action_context import RunContext, RunState
 from engine.runtime.actor import Actor
-from engine.runtime.automation_compile import CompiledAutomations
+from engine.runtime.automation_compile import CompiledAutomations, table_variant
 from engine.runtime.automation_env import AutomationEnv
 from engine.runtime.outbox import OutboxStore
 from engine.runtime.record_env import RecordEnv, RelationLoader
@@ -50,9 +52,11 @@ from engine.runtime.records import RecordService
 from engine.runtime.run_traces import RunRow, RunTraceStore, json_ready
 from engine.runtime.workflow_service import WorkflowService
 from engine.spec.document import Loc, SourceIndex
+from engine.spec.document_expressions import INPUT_PLACEHOLDER, replace_placeholder
 from engine.spec.model_action import ActionSpec
 from engine.spec.model_automation import AutomationSpec
-from engine.spec.model_values import Label, ValueSpec, label_text
+from engine.spec.model_table import CellSpec
+from engine.spec.model_values import ANY_LOCALE, ExprSpec, Label, ValueSpec, label_text
 from engine.workflow.step_store import StepStore
 
 __all__ = [
@@ -128,6 +132,8 @@ class _Run:
     chain: RunChain
     dedupe_key: str | None
     replay_of: int | None = None
+    fresh: bool = False  # read the record again when the run starts
+    at: datetime | None = None  # what now() is for the run: a schedule's tick, a timer's moment
 
 
 class _ActionError(Exception):
@@ -190,24 +196,30 @@ class AutomationService:
         """Run what the changes fire, in the caller's transaction (AutomationFailed when a
         run fails: the caller's transaction must roll back)."""
         chain = cause if isinstance(cause, RunChain) else RunChain()
+        # One write can be several events (`updated` and `transitioned`): an automation
+        # runs once for all of them.
+        fired: set[tuple[str, str, int, int, str | None]] = set()
         for event in events:
             if event.kind is EventKind.TRANSITIONED:
                 self._on_enter(connection, actor, event, chain)
-            fired: set[str] = set()
             for watch in self.index.watching(event):
                 name = watch.automation.name
-                if name in fired or not self._matches(connection, actor, watch, event):
+                if event.bulk and not watch.automation.on_import:
                     continue
-                fired.add(name)
+                key = (name, event.entity, event.record_id, event.version, event.approval)
+                if key in fired or not self._matches(connection, actor, watch, event):
+                    continue
+                fired.add(key)
                 self._event_run(connection, actor, watch, event, chain)
         if cause is None:
             while chain.deferred:
                 chain.deferred.pop(0)()
 
     def record_failure(self, error: AutomationFailed) -> None:
-        """Store a failed run's trace after its transaction rolled back."""
+        """Store a failed run's trace after its transaction rolled back (`error.trace["id"]`
+        becomes the stored run's id)."""
         with self.records.db.begin() as connection:
-            self.traces.insert(connection, error.trace)
+            error.trace["id"] = self.traces.insert(connection, error.trace)
 
     def _matches(
         self, connection: Connection, actor: Actor, watch: Watch, event: ChangeEvent
@@ -233,20 +245,27 @@ class AutomationService:
         chain: RunChain,
     ) -> None:
         automation = watch.automation
+        # `updated` and `transitioned` of one write are one change; an approval event is
+        # its own.
+        kind = "change" if event.kind in _ONE_CHANGE else event.kind.value
         suffix = f":{event.approval}" if event.approval else ""
         key = f"{self.app.id}:{automation.name}:{event.entity}:{event.record_id}"
-        key += f":v{event.version}:{event.kind.value}{suffix}"
+        key += f":v{event.version}:{kind}{suffix}"
         described = event.describe() | _changes(event)
         run = _Run(
             automation, watch.index, watch.trigger.type, described, event.entity,
             event.record_id, dict(event.new),
             dict(event.old) if event.kind is not EventKind.CREATED else None,
-            actor, chain, key,
+            actor, chain, key, fresh=event.kind is not EventKind.DELETED,
         )  # fmt: skip
-        subject: Subject = (automation.name, event.entity, event.record_id)
+        self._go(connection, run)
+
+    def _go(self, connection: Connection, run: _Run) -> None:
+        """Start the run now, after the current one (`queued`), or not at all."""
+        subject: Subject = (run.automation.name, run.entity, run.record_id)
         stopped = self._stop_reason(run, subject)
         if stopped == "queued":
-            chain.deferred.append(lambda: self._start(connection, run))
+            run.chain.deferred.append(lambda: self._go(connection, run))
             return
         if stopped is not None:
             self._stopped(connection, run, stopped)
@@ -261,17 +280,18 @@ class AutomationService:
                 f"stopped: {chain.depth} automations deep (the limit is {MAX_DEPTH}): "
                 f"{chain.path()}"
             )
+        count = chain.counts.get(subject, 0) + 1
+        if count > REPEAT_LIMIT:
+            path = chain.path() or f"{run.automation.name} on {run.entity} #{run.record_id}"
+            return (
+                f"stopped: a loop — '{run.automation.name}' would run a {count}th time on "
+                f"{run.entity} #{run.record_id} within one change: {path}"
+            )
         if subject in chain.stack:
             if mode == "single":
                 return "skipped: it is already running on this record (mode: single)"
             if mode == "queued":
                 return "queued"
-        count = chain.counts.get(subject, 0) + 1
-        if count > REPEAT_LIMIT:
-            return (
-                f"stopped: a loop — '{run.automation.name}' would run a {count}th time on "
-                f"{run.entity} #{run.record_id} within one change: {chain.path()}"
-            )
         return None
 
     def _stopped(self, connection: Connection, run: _Run, reason: str) -> None:
@@ -302,6 +322,12 @@ class AutomationService:
         run_id = self.traces.claim(connection, row)
         if run_id is None:
             return RunOutcome(None, "duplicate")
+        if run.fresh and run.entity is not None and run.record_id is not None:
+            # Rules fired by one change run one after another: each sees the record as
+            # the ones before it left it (not the change's snapshot).
+            current = self._values(connection, run.entity, run.record_id)
+            if current is not None:
+                run.values = current
         subject: Subject = (run.automation.name, run.entity, run.record_id)
         chain = run.chain
         chain.counts[subject] = chain.counts.get(subject, 0) + 1
@@ -309,7 +335,7 @@ class AutomationService:
         state = RunState(
             automation=run.automation, run_id=run_id, variant=run.entity, entity=run.entity,
             record_id=run.record_id, values=run.values, old=run.old, actor=run.actor,
-            context=self.runtime.contexts.for_actor(run.actor), chain=chain,
+            context=self._context(run), chain=chain,
         )  # fmt: skip
         conditions: list[dict[str, Any]] = []
         actions: list[dict[str, Any]] = []
@@ -335,6 +361,11 @@ class AutomationService:
             finished_at=self.runtime.clock.now(),
         )  # fmt: skip
         return RunOutcome(run_id, status)
+
+    def _context(self, run: _Run) -> EvalContext:
+        """The run's evaluation context: a caught-up tick sees its own day as today."""
+        context = self.runtime.contexts.for_actor(run.actor)
+        return dataclasses.replace(context, now=run.at) if run.at is not None else context
 
     def _conditions(
         self, connection: Connection, state: RunState, trace: list[dict[str, Any]]
@@ -431,7 +462,7 @@ class AutomationService:
         event = {"kind": "schedule", "tick": tick.isoformat()}
         run = _Run(
             spec, trigger_index, "schedule", event, None, None, {}, None, Actor.system(),
-            RunChain(), key,
+            RunChain(), key, at=tick,
         )  # fmt: skip
         self._guarded(connection, run)
 
@@ -455,7 +486,7 @@ class AutomationService:
         event["fire_at"] = fire_at.isoformat()
         run = _Run(
             spec, trigger_index, "date", event, entity, record_id, values, None,
-            Actor.system(), RunChain(), key,
+            Actor.system(), RunChain(), key, at=fire_at,
         )  # fmt: skip
         self._guarded(connection, run)
 
@@ -501,6 +532,8 @@ class AutomationService:
             if watch.trigger.entity != entity or not self._may_press(actor, watch):
                 continue
             label = watch.trigger.option("label") or watch.automation.label
+            if not isinstance(label, Mapping):
+                label = {ANY_LOCALE: str(label)}
             found.append(ManualButton(watch.automation.name, label))
         return found
 
@@ -593,7 +626,21 @@ class AutomationService:
         if compiled is None:
             compiled = compile_table(self.app.tables[table], self.sources)
             self._tables[table] = compiled
-        result = compiled.evaluate(inputs)
+        variant = table_variant(table)
+        context = self.runtime.contexts.for_actor(Actor.system())
+        given = {name: inputs.get(name) for name in compiled.input_names}
+
+        def cell(spec: CellSpec, value: Any) -> bool:
+            assert spec.expr is not None
+            text = replace_placeholder(spec.expr.text)
+            expr = ExprSpec(text, spec.expr.loc, spec.expr.offset)
+            env = MappingEnv(given | {INPUT_PLACEHOLDER: value}, context)
+            return self.compiled.evaluator(variant, expr)(env) is True
+
+        def output(expr: ExprSpec) -> Any:
+            return self.compiled.evaluator(variant, expr)(MappingEnv(given, context))
+
+        result = compiled.evaluate(inputs, expression_cell=cell, output_expression=output)
         if not result.matched:
             shown = ", ".join(f"{k}={json_ready(v)!r}" for k, v in inputs.items())
             raise ActionFailed(f"no row of the decision table '{table}' matches {shown}")
@@ -692,6 +739,8 @@ class AutomationService:
         connection.execute(sequences.update().where(*where).values(value=int(current) + 1))
         return int(current)
 
+
+_ONE_CHANGE = frozenset({EventKind.UPDATED, EventKind.TRANSITIONED})
 
 _NO_ACTION = ActionSpec(
     type="", options={}, expressions={}, parameters={}, value_maps={}, nested={},

@@ -272,6 +272,13 @@ class OutboxStore:
         )  # fmt: skip
         return int(result.rowcount or 0)
 
+    def counts(self, connection: Connection) -> dict[str, int]:
+        """How many of the app's messages are in each status (every status listed)."""
+        c = self.table.c
+        query = sa.select(c.status, sa.func.count()).where(c.app == self.app).group_by(c.status)
+        found = {str(status): int(count) for status, count in connection.execute(query)}
+        return {status: found.get(status, 0) for status in STATUSES}
+
     def list_messages(
         self, connection: Connection, status: str | None = None, limit: int = 100
     ) -> list[OutboxRow]:
@@ -447,6 +454,11 @@ class OutboxDelivery:
         """The app's messages, newest first (the admin page, `formwork outbox`)."""
         with self.db.begin(readonly=True) as connection:
             return self.store.list_messages(connection, status, limit)
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are in each status."""
+        with self.db.begin(readonly=True) as connection:
+            return self.store.counts(connection)
 
     def retry_dead(self, ids: Iterable[int]) -> int:
         """Send dead letters again (attempts reset, due now); how many were dead."""

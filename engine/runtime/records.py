@@ -238,7 +238,7 @@ class RecordService:
         except IntegrityError as error:
             raise self._integrity(error, compiled, actor) from error
         at = stamps["created_at"]
-        self._after_insert(connection, actor, compiled, int(row["id"]), new, options.comment, at)
+        self._after_insert(connection, actor, compiled, int(row["id"]), new, options, at)
         if self.watched(EventKind.CREATED, entity, options):
             event = _created(entity, actor, int(row["id"]), new, stamps)
             self.emit(connection, actor, [event], options)
@@ -289,12 +289,12 @@ class RecordService:
         for row, (new, stamps) in zip(stored, prepared, strict=True):
             record_id = int(row["id"])
             self._after_insert(
-                connection, actor, compiled, record_id, new, options.comment, stamps["created_at"]
+                connection, actor, compiled, record_id, new, options, stamps["created_at"]
             )
         if self.watched(EventKind.CREATED, entity, options):
             # Imports fire rules too: the whole batch's events in one call.
             events = [
-                _created(entity, actor, int(row["id"]), new, stamps)
+                replace(_created(entity, actor, int(row["id"]), new, stamps), bulk=True)
                 for row, (new, stamps) in zip(stored, prepared, strict=True)
             ]
             self.emit(connection, actor, events, options)
@@ -354,10 +354,11 @@ class RecordService:
         compiled: CompiledEntity,
         record_id: int,
         new: Mapping[str, Any],
-        comment: str | None,
+        options: WriteOptions,
         at: datetime,
     ) -> None:
-        """Attachments and the `created` history row of a record just inserted."""
+        """Attachments and the `created` history row of a record just inserted (with the
+        write's details: the automation that made it)."""
         self._attach(connection, compiled, record_id, new, frozenset(new))
         write_history(
             connection,
@@ -369,7 +370,8 @@ class RecordService:
             by=actor.username,
             kind=HistoryKind.CREATED,
             changes=diff_values(compiled.spec, {}, new),
-            comment=comment,
+            comment=options.comment,
+            details=options.details,
         )
 
     def update_in(

@@ -390,6 +390,13 @@ class WorkflowService:
         with self.db.begin(readonly=True) as connection:
             return self.steps.pending_count(connection, actor.username)
 
+    def unread_count(self, actor: Actor) -> int:
+        """How many of the actor's notifications are unread."""
+        if actor.username is None:
+            return 0
+        with self.db.begin(readonly=True) as connection:
+            return self.steps.unread_count(connection, actor.username)
+
     def mark_read(self, actor: Actor) -> int:
         """Mark the actor's notifications read."""
         if actor.username is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from croniter import croniter
+
 from engine.spec.check_context import CheckContext
 from engine.spec.document import Loc
 from engine.spec.model import ActionSpec, EntitySpec, TriggerSpec, WorkflowSpec
@@ -68,6 +70,11 @@ def workflow_action(
 
 def _check_trigger(ctx: CheckContext, trigger: TriggerSpec) -> None:
     loc = trigger.loc
+    cron = trigger.option("cron")
+    if trigger.type == "schedule" and isinstance(cron, str) and not croniter.is_valid(cron):
+        message = f"'{cron}' is not a schedule: a field is out of range or malformed"
+        hint = "minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6 (or mon…sun)"
+        ctx.error("R122", message, child_loc(loc, "cron"), hint=hint)
     entity = ctx.entity(trigger.entity, child_loc(loc, "entity"))
     if entity is None:
         return
@@ -146,6 +153,8 @@ def _check_action(ctx: CheckContext, record: EntitySpec | None, action: ActionSp
             workflow_action(ctx, record, name, child_loc(loc, "action"))
     if action.type == "lookup":
         _check_lookup(ctx, action)
+    if action.type == "assign_round_robin":
+        ctx.roles(ctx.names(action.option("roles")), child_loc(loc, "roles"))
     channel = action.channel
     if channel is not None and channel not in ctx.registry.channels:
         ctx.unknown("R109", "channel", channel, ctx.registry.channels, child_loc(loc, "channel"))

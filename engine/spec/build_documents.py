@@ -38,6 +38,7 @@ def build_automation(name: str, node: YamlNode, registry: Registry) -> Automatio
         description=node.label("description"),
         enabled=node.flag("enabled", True),
         mode=node.text("mode", "queued") or "queued",
+        on_import=node.flag("on_import", True),
         triggers=triggers,
         conditions=conditions,
         actions=build_actions(node.child("actions"), registry),

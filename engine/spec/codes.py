@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "R119": "a field named like a column the engine keeps itself (`id`, `created_at`, …)",
     "R120": "two widgets of one dashboard have the same id",
     "R121": "a lower bound above the upper one (`min` > `max`, `min_length` > `max_length`, …)",
+    "R122": "a cron schedule with a field out of range (`75 9 * * *`)",
     # workflow logic
     "R201": "a workflow needs exactly one initial state",
     "R202": "state not reachable from the initial state",

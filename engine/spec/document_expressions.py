@@ -13,7 +13,12 @@ from engine.spec.expression_checker import ExpressionChecker
 from engine.spec.expression_scopes import OPEN_SCOPE, merge_scopes
 from engine.spec.model import CellSpec, DecisionTableSpec, EntitySpec, ExprSpec, ScenarioSpec
 
-__all__ = ["INPUT_PLACEHOLDER", "check_document_expressions", "replace_placeholder"]
+__all__ = [
+    "INPUT_PLACEHOLDER",
+    "check_document_expressions",
+    "check_table",
+    "replace_placeholder",
+]
 
 INPUT_PLACEHOLDER = "_"
 """What `?` (the cell's input) is checked as: one character, so offsets stay exact."""
@@ -23,7 +28,7 @@ def check_document_expressions(checker: ExpressionChecker) -> None:
     """Tables, dashboards and suites."""
     app = checker.ctx.app
     for table in app.tables.values():
-        _check_table(checker, table)
+        check_table(checker, table)
     for dashboard in app.dashboards.values():
         for widget in dashboard.widgets:
             # An entity that is unknown or failed to build gives the open scope: the
@@ -60,7 +65,9 @@ def replace_placeholder(text: str) -> str:
     return "".join(out)
 
 
-def _check_table(checker: ExpressionChecker, table: DecisionTableSpec) -> None:
+def check_table(checker: ExpressionChecker, table: DecisionTableSpec) -> None:
+    """A decision table's cells and outputs: unary tests, `=` cells over the inputs with
+    `?` (renamed to the placeholder), output values over the inputs."""
     inputs = checker.scopes.table_inputs(table)
     types = {c.name: checker.scopes.value_type_of(c.type) for c in table.outputs}
     for rule in table.rules:

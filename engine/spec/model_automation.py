@@ -63,6 +63,7 @@ class AutomationSpec:
     conditions: tuple[ExprSpec, ...]
     actions: tuple[ActionSpec, ...]
     loc: Loc
+    on_import: bool = True  # also for records created in bulk (create_many_in)
 
     @property
     def file(self) -> str:

@@ -153,12 +153,19 @@ def _automation_file() -> Schema:
                 "type": "string",
                 "enum": ["single", "queued", "parallel"],
                 "enumDescriptions": [
-                    "Ignore a trigger while a run is in progress.",
-                    "Run one after another.",
-                    "Run at the same time.",
+                    "Skip a trigger while a run is in progress on the same record (a "
+                    "schedule: anywhere).",
+                    "Run after the run in progress on the same record (a schedule: one at a time).",
+                    "Run at once, even inside a run on the same record (loops are still stopped).",
                 ],
                 "default": "queued",
                 "description": "What happens when it triggers while already running.",
+            },
+            "on_import": {
+                "type": "boolean",
+                "default": True,
+                "description": "Also run for records created in bulk (imports, the batch "
+                "API); false: only for changes made one at a time.",
             },
             "triggers": list_of(
                 {"$ref": "#/definitions/trigger"}, "What starts it (any one).", minItems=1

@@ -305,6 +305,14 @@ class StepStore:
         )
         return int(connection.scalar(query) or 0)
 
+    def unread_count(self, connection: Connection, username: str) -> int:
+        """How many of the user's notifications are unread (the inbox badge)."""
+        c = self.notifications.c
+        query = sa.select(sa.func.count()).where(
+            c.app == self.app, c.username == username, c.read_at.is_(None)
+        )
+        return int(connection.scalar(query) or 0)
+
     def submitted_by(
         self, connection: Connection, username: str, *, limit: int = 100
     ) -> list[StepRow]:

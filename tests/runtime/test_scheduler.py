@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from runtime_support import START, EngineFactory
 from scheduler_support import RecordingRunner, planner_files, rule
 
+from engine.diagnostics import Diagnostic
+from engine.errors import AppInvalid
 from engine.runtime import scheduler as scheduler_module
 from engine.runtime.actor import Actor
 from engine.runtime.clock import FixedClock
@@ -165,13 +167,17 @@ def test_disabled_automations_have_no_jobs(
 
 
 def test_a_bad_cron_expression_is_refused_with_its_automation(planner: AppFactory) -> None:
-    engine = planner(broken="{type: schedule, cron: '75 9 * * *'}")
-    with pytest.raises(ValueError) as raised:
-        Scheduler(engine, RecordingRunner(), worker_id="w1")
-    message = str(raised.value)
-    assert "automation 'broken'" in message
-    assert "rules/broken.yaml" in message
-    assert "75 9 * * *" in message
+    # `check` refuses it (R122), so an engine with such a rule never loads
+    with pytest.raises(AppInvalid) as raised:
+        planner(broken="{type: schedule, cron: '75 9 * * *'}")
+    [problem] = raised.value.diagnostics
+    assert isinstance(problem, Diagnostic)
+    assert (problem.code, problem.file, problem.pointer) == (
+        "R122",
+        "rules/broken.yaml",
+        "/triggers/0/cron",
+    )
+    assert "75 9 * * *" in problem.message
 
 
 def test_the_worker_id_is_checked(planner: AppFactory) -> None:

@@ -1,11 +1,11 @@
 """The REST API under `/api/v1`: tokens, `me`, records (list, create, read, update, delete,
-restore, history), workflow actions, approvals and the inbox, and the OpenAPI document
-generated from the loaded app."""
+restore, history), workflow actions, approvals and the inbox, manual automations, and the
+OpenAPI document generated from the loaded app."""
 
 from __future__ import annotations
 
 # The route modules register their views on `bp` when imported.
-from engine.web.api import document, identity, records, workflow  # noqa: F401
+from engine.web.api import automations, document, identity, records, workflow  # noqa: F401
 from engine.web.api.blueprint import URL_PREFIX, bp
 from engine.web.api.openapi import build_openapi
 

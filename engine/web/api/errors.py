@@ -4,7 +4,9 @@ werkzeug (bad JSON, 404 for an unknown path, 405, 413) and unexpected exceptions
 so an API client never receives an HTML error page.
 
 Service errors map to one status each: NotFound 404, Forbidden 403, BadRequest 400,
-ValidationFailed 422, Conflict 409 (with `current_version`).
+ValidationFailed 422, Conflict 409 (with `current_version`), AutomationFailed 422 (code
+`automation_failed`, with the failing `automation` and `where`, its YAML place: a rule the
+change fired failed, so nothing of the change was kept).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from engine.errors import (
+    AutomationFailed,
     BadRequest,
     Conflict,
     Forbidden,
@@ -35,6 +38,7 @@ _STATUS: Mapping[type[FormworkError], int] = {
     BadRequest: 400,
     ValidationFailed: 422,
     Conflict: 409,
+    AutomationFailed: 422,
 }
 _HTTP_CODES: Mapping[int, str] = {
     400: "bad_request",
@@ -95,6 +99,9 @@ def _service_error(error: FormworkError) -> Response:
     code = str(getattr(error, "code", "error"))
     if isinstance(error, ValidationFailed):
         return error_response(422, code, "the record did not pass validation", fields=error.fields)
+    if isinstance(error, AutomationFailed):
+        place = {"automation": error.automation, "where": error.where}
+        return error_response(422, code, str(error), extra=place)
     if isinstance(error, Conflict):
         extra: dict[str, Any] = {"current_version": error.current_version}
         blockers = getattr(error, "blockers", None)

@@ -20,7 +20,7 @@ from engine.web.api.openapi_schemas import (
     workflow_schemas,
 )
 
-__all__ = ["OPENAPI_VERSION", "action_names", "build_openapi"]
+__all__ = ["OPENAPI_VERSION", "action_names", "build_openapi", "manual_automations"]
 
 SYSTEM_SORT_KEYS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
 _LISTS = frozenset({"subform", "multi_select", "attachment"})  # kept in child tables
@@ -36,7 +36,10 @@ _ERRORS = {
         "Conflict: the record changed since it was read (stale version), is still used, "
         "or the workflow action is not possible in its current state."
     ),
-    422: "Validation failed; `fields` holds the messages per field.",
+    422: (
+        "Validation failed; `fields` holds the messages per field. Or a rule the request "
+        "fired failed (`automation_failed`, with `automation` and `where`): nothing was kept."
+    ),
     428: "The version is missing: send `_version` or an If-Match header.",
 }
 _ID_PARAMETER: Schema = {
@@ -60,6 +63,12 @@ def build_openapi(app: AppSpec, registry: Registry, *, prefix: str = "/api/v1") 
         if entity.workflow is not None:
             schemas[f"{name}_action"] = action_request_schema(entity, registry)
             paths.update(_workflow_paths(f"{prefix}/{app.id}/{name}", entity))
+    manual = manual_automations(app)
+    for name, automations in manual.items():
+        paths.update(_automation_paths(f"{prefix}/{app.id}/{name}", name, automations))
+        paths.update(_automation_paths(f"{prefix}/records/{name}", name, automations, "_"))
+    if manual:
+        schemas["AutomationRun"] = _automation_run_schema()
     if any(entity.workflow is not None for entity in app.entities.values()):
         schemas.update(workflow_schemas())
         paths.update(_inbox_paths(prefix))
@@ -186,6 +195,56 @@ def _workflow_paths(base: str, entity: EntitySpec) -> dict[str, Schema]:
     }  # fmt: skip
 
 
+def manual_automations(app: AppSpec) -> dict[str, list[str]]:
+    """The entities that have manual automations, each with their names."""
+    found: dict[str, list[str]] = {}
+    for automation in app.automations.values():
+        for trigger in automation.triggers:
+            entity = trigger.entity
+            if trigger.type == "manual" and entity is not None and entity in app.entities:
+                names = found.setdefault(entity, [])
+                if automation.name not in names:
+                    names.append(automation.name)
+    return found
+
+
+def _automation_paths(
+    base: str, entity: str, automations: Sequence[str], suffix: str = ""
+) -> dict[str, Schema]:
+    name: Schema = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": sorted(automations)},
+    }
+    return {
+        f"{base}/{{id}}/automations/{{name}}": {
+            "parameters": [_ID_PARAMETER, name],
+            "post": _operation(
+                f"run_automation_{entity}{suffix}",
+                f"Run a manual automation on a {entity}: its run id and status.",
+                _ok("AutomationRun"), (401, 403, 404, 422),
+            ),
+        },
+    }  # fmt: skip
+
+
+def _automation_run_schema() -> Schema:
+    return {
+        "type": "object",
+        "required": ["run_id", "status"],
+        "properties": {
+            "run_id": {"type": "integer", "nullable": True},
+            "status": {"type": "string", "enum": ["done", "skipped", "stopped", "duplicate"]},
+            "skipped_because": {
+                "type": "string",
+                "nullable": True,
+                "description": "The condition that did not hold (status `skipped`).",
+            },
+        },
+    }
+
+
 def _inbox_paths(prefix: str) -> dict[str, Schema]:
     return {
         f"{prefix}/inbox": {
@@ -289,6 +348,8 @@ def _common_schemas() -> dict[str, Schema]:
                         "message": {"type": "string"},
                         "fields": {"type": "object", "additionalProperties": strings},
                         "current_version": {"type": "integer"},
+                        "automation": {"type": "string"},
+                        "where": {"type": "string", "nullable": True},
                     },
                 }
             },

@@ -266,6 +266,8 @@ def workflow_schemas() -> dict[str, Schema]:
             "state": maybe_text,
             "by": maybe_text,
             "comment": maybe_text,
+            "title": {**maybe_text, "description": "An automation's message: its subject."},
+            "body": {**maybe_text, "description": "An automation's message: its text."},
             "created_at": moment,
             "read": {"type": "boolean"},
             "read_at": maybe_moment,

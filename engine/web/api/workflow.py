@@ -248,6 +248,8 @@ def _notification(app_id: str, note: Notification) -> dict[str, Any]:
         "state": note.state,
         "by": note.by,
         "comment": note.comment,
+        "title": note.title,
+        "body": note.body,
         "created_at": note.created_at.isoformat(),
         "read": note.read_at is not None,
         "read_at": note.read_at.isoformat() if note.read_at is not None else None,

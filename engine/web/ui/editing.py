@@ -1,6 +1,8 @@
 """Create and edit pages: the generated form, filled from the spec, posted back to the
 record service. A refused save shows every problem under its field with what the user
-typed kept; a stale edit (`Conflict`) says so and offers to reload, keeping the input."""
+typed kept; a stale edit (`Conflict`) says so and offers to reload, keeping the input; a
+rule that failed during the save (`AutomationFailed`: nothing was saved) is shown as a
+problem of the whole form, with the rule and its YAML place."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.errors import AutomationFailed, Conflict, Forbidden, NotFound, ValidationFailed
 from engine.runtime.record import Record, record_json
 from engine.spec.model import EntitySpec
 from engine.web.i18n import translate
@@ -98,6 +100,11 @@ def _render(
     return page_html, status
 
 
+def _failed_rule(problem: AutomationFailed) -> dict[str, list[str]]:
+    """A failed rule as the form's general problem (nothing was saved)."""
+    return {"__all__": [translate("automation.save_failed", message=str(problem))]}
+
+
 @bp.route("/e/<entity>/new", methods=["GET", "POST"])
 def create_record(entity: str) -> Any:
     """The create form of the entity (`?form=` picks another create form)."""
@@ -124,6 +131,8 @@ def create_record(entity: str) -> Any:
     except ValidationFailed as problem:
         merged = {**problem.fields, **{k: v for k, v in errors.items() if k not in problem.fields}}
         return _render(spec, layout, form, None, editable, merged, status=422)
+    except AutomationFailed as problem:
+        return _render(spec, layout, form, None, editable, _failed_rule(problem), status=422)
     except Forbidden:
         abort(403)
     flash(translate("record.created"), "success")
@@ -160,6 +169,8 @@ def edit_record(entity: str, record_id: int) -> Any:
     except ValidationFailed as problem:
         merged = {**problem.fields, **{k: v for k, v in errors.items() if k not in problem.fields}}
         return _render(spec, layout, form, record, editable, merged, status=422)
+    except AutomationFailed as problem:
+        return _render(spec, layout, form, record, editable, _failed_rule(problem), status=422)
     except Conflict:
         return _render(
             spec, layout, form, record, editable, {}, conflict=True, status=409, version=version

@@ -1,6 +1,7 @@
 """The inbox page (`/inbox`): what waits for me (approval tasks, oldest first, overdue
 ones marked), what I submitted (with where each stands now), and my notifications (CC,
-reminders, outcomes, sent back) with "mark read". Also the navigation's pending count.
+reminders, outcomes, sent back, and automations' messages with their title and body) with
+"mark read". Also the navigation's pending count.
 
 Everything comes from `WorkflowService.inbox`, which reads the approval tables (the
 records' own read rules still apply when a row is opened)."""
@@ -19,7 +20,7 @@ from engine.web.state import web_state
 from engine.web.ui.blueprint import bp, page
 from engine.web.ui.workflow_panel import state_label
 
-__all__ = ["inbox", "mark_inbox_read", "pending_count"]
+__all__ = ["inbox", "mark_inbox_read", "pending_count", "unread_count"]
 
 
 def pending_count() -> int:
@@ -30,10 +31,19 @@ def pending_count() -> int:
     return web_state().engine.workflows.pending_count(actor)
 
 
+def unread_count() -> int:
+    """How many of the logged-in user's notifications are unread (0 when nobody is)."""
+    actor = current_actor()
+    if actor is None or actor.username is None:
+        return 0
+    return web_state().engine.workflows.unread_count(actor)
+
+
 @bp.app_context_processor
 def _inbox_globals() -> dict[str, Any]:
-    """`inbox_pending()` for the navigation (called only where the layout shows it)."""
-    return {"inbox_pending": pending_count}
+    """`inbox_pending()` and `inbox_unread()` for the navigation's badge (called only where
+    the layout shows it)."""
+    return {"inbox_pending": pending_count, "inbox_unread": unread_count}
 
 
 def _entity_label(entity: str) -> str:
@@ -105,6 +115,8 @@ def inbox() -> Any:
                 "state": _state(note.entity, note.state) if note.entity else None,
                 "by": presenter.user_name(note.by) if note.by else "",
                 "comment": note.comment or "",
+                "message_title": note.title or "",
+                "message_body": note.body or "",
                 "at": presenter.moment(note.created_at),
                 "unread": note.read_at is None,
             }

@@ -1,6 +1,7 @@
 """A record's page: its fields by form section, subform rows as a table, attachments as
-links, the history timeline (who, when, old → new per field, and what a workflow action
-did), the workflow panel (`workflow_panel`) and soft delete / restore. Also the download of
+links, the history timeline (who — or which automation, for whom — when, old → new per
+field, and what a workflow action did), the workflow panel (`workflow_panel`), the buttons
+of manual automations (`automation_buttons`) and soft delete / restore. Also the download of
 attachments the reader may see."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from engine.runtime.history import HistoryEntry
 from engine.runtime.record import Record, record_json
 from engine.spec.model import EntitySpec, label_text
 from engine.web.i18n import translate
+from engine.web.ui.automation_buttons import automation_buttons
 from engine.web.ui.blueprint import bp, entity_or_404, form_layout, page
 from engine.web.ui.display import record_title
 from engine.web.ui.form_view import sections_of
@@ -75,6 +77,20 @@ def _workflow_details(spec: EntitySpec, details: Any) -> list[dict[str, str]]:
     return shown
 
 
+def _author(entry: HistoryEntry) -> str:
+    """Who made a change: a person, "by automation <name>" (for the person whose change
+    started it), or the system."""
+    presenter = page().presenter
+    automation = entry.details.get("automation") if entry.details else None
+    if automation:
+        text = translate("history.by_automation", name=str(automation))
+        starter = entry.details.get("for") or entry.by
+        if starter:
+            text += " · " + translate("history.for", who=presenter.user_name(str(starter)))
+        return text
+    return presenter.user_name(entry.by) if entry.by else translate("history.system")
+
+
 def _timeline(spec: EntitySpec, entries: list[HistoryEntry]) -> list[dict[str, Any]]:
     current = page()
     presenter = current.presenter
@@ -95,7 +111,8 @@ def _timeline(spec: EntitySpec, entries: list[HistoryEntry]) -> list[dict[str, A
         timeline.append(
             {
                 "kind": translate(f"history.{entry.kind}"),
-                "by": presenter.user_name(entry.by) if entry.by else translate("history.system"),
+                "by": _author(entry),
+                "automation": bool(entry.details and entry.details.get("automation")),
                 "at": presenter.moment(entry.at),
                 "comment": entry.comment,
                 "changes": changes,
@@ -135,11 +152,13 @@ def render_record(spec: EntitySpec, record_id: int, *, failed: FailedAction | No
             "text": presenter.text(spec.state_field, value, spec),
             "color": presenter.option_color(spec.state_field, value, spec) or "gray",
         }
+    can_edit = not deleted and _may(entity, record_id, "update")
     html = render_template(
         "ui/record.html", entity=spec, record=record, sections=sections,
         title=record_title(spec, record.values, record.id), deleted=deleted, state=state,
         timeline=_timeline(spec, history), workflow=workflow_panel(spec, record, failed),
-        can_edit=not deleted and _may(entity, record_id, "update"),
+        automations=[] if deleted else automation_buttons(spec, may_update=can_edit),
+        can_edit=can_edit,
         can_delete=_may(entity, record_id, "delete"),
         created_by=(
             current.presenter.user_name(record.created_by)

@@ -62,8 +62,9 @@ def test_the_manager_of_the_team_sees_and_changes_it(
     web_app: Flask, web_engine: Engine, west_deal: int
 ) -> None:
     client, headers = web_app.test_client(), bearer(web_engine, "manager_west")
+    version = client.get(f"{BASE}/deal/{west_deal}", headers=headers).get_json()["version"]
     response = client.patch(
-        f"{BASE}/deal/{west_deal}", json={"name": "Renamed", "_version": 1}, headers=headers
+        f"{BASE}/deal/{west_deal}", json={"name": "Renamed", "_version": version}, headers=headers
     )
     assert response.status_code == 200 and response.get_json()["name"] == "Renamed"
 

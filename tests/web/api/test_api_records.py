@@ -38,8 +38,10 @@ def test_crud_round_trip_on_each_database(any_db_app: tuple[Flask, Engine]) -> N
     )
     assert response.status_code == 201
     deal = response.get_json()
+    # rules/deal_team_default.yaml gave it its customer's team: version 2 already
+    created = deal["version"]
     assert response.headers["Location"] == f"{BASE}/deal/{deal['id']}"
-    assert response.headers["ETag"] == '"1"'
+    assert response.headers["ETag"] == f'"{created}"'
     assert b'"amount":1234567.89' in response.get_data()
     assert deal["stage"] == "lead" and deal["owner"] == "rep_east_1"
     assert {"id", "version", "created_at", "updated_at"} <= set(deal)
@@ -47,10 +49,10 @@ def test_crud_round_trip_on_each_database(any_db_app: tuple[Flask, Engine]) -> N
     read = client.get(f"{BASE}/deal/{deal['id']}", headers=headers).get_json()
     assert read == deal
     patched = client.patch(
-        f"{BASE}/deal/{deal['id']}", json={"amount": "10.05", "_version": 1}, headers=headers
+        f"{BASE}/deal/{deal['id']}", json={"amount": "10.05", "_version": created}, headers=headers
     )
     assert patched.status_code == 200
-    assert patched.get_json()["amount"] == 10.05 and patched.get_json()["version"] == 2
+    assert patched.get_json()["amount"] == 10.05 and patched.get_json()["version"] == created + 1
 
     director = bearer(engine, "director")
     assert client.delete(f"{BASE}/deal/{deal['id']}", headers=director).status_code == 204
@@ -58,13 +60,10 @@ def test_crud_round_trip_on_each_database(any_db_app: tuple[Flask, Engine]) -> N
     restored = client.post(f"{BASE}/deal/{deal['id']}/restore", headers=director)
     assert restored.status_code == 200 and restored.get_json()["amount"] == 10.05
     history = client.get(f"{BASE}/deal/{deal['id']}/history", headers=director).get_json()
-    assert [item["kind"] for item in history["items"]] == [
-        "created",
-        "updated",
-        "deleted",
-        "restored",
-    ]
-    assert history["items"][1]["changes"]["amount"] == [1234567.89, 10.05]
+    kinds = ["created", "updated", "updated", "deleted", "restored"]
+    assert [item["kind"] for item in history["items"]] == kinds
+    assert history["items"][1]["details"]["automation"] == "deal_team_default"
+    assert history["items"][2]["changes"]["amount"] == [1234567.89, 10.05]
 
 
 def test_two_patches_from_the_same_version_one_wins(any_db_app: tuple[Flask, Engine]) -> None:
@@ -72,23 +71,25 @@ def test_two_patches_from_the_same_version_one_wins(any_db_app: tuple[Flask, Eng
     client, headers = app.test_client(), bearer(engine, "rep_east_1")
     customer = create(client, headers, "customer", name="Race Co")
     url = f"{BASE}/customer/{customer['id']}"
-    first = client.patch(url, json={"address": "1 East Rd", "_version": 1}, headers=headers)
-    second = client.patch(url, json={"address": "2 West Rd", "_version": 1}, headers=headers)
+    v = customer["version"]  # 2: rules/customer_team_default.yaml set its team
+    first = client.patch(url, json={"address": "1 East Rd", "_version": v}, headers=headers)
+    second = client.patch(url, json={"address": "2 West Rd", "_version": v}, headers=headers)
     assert first.status_code == 200
     error = error_of(second, 409)
-    assert error["code"] == "conflict" and error["current_version"] == 2
+    assert error["code"] == "conflict" and error["current_version"] == v + 1
     current = client.get(url, headers=headers).get_json()
-    assert current["address"] == "1 East Rd" and current["version"] == 2
+    assert current["address"] == "1 East Rd" and current["version"] == v + 1
 
 
 def test_if_match_header_carries_the_version(web_app: Flask, web_engine: Engine) -> None:
     client, headers = web_app.test_client(), bearer(web_engine, "rep_east_1")
     customer = create(client, headers, "customer", name="Header Co")
     url = f"{BASE}/customer/{customer['id']}"
+    v = customer["version"]
     stale = client.patch(url, json={"address": "A"}, headers={**headers, "If-Match": '"7"'})
-    assert error_of(stale, 409)["current_version"] == 1
-    ok = client.patch(url, json={"address": "A"}, headers={**headers, "If-Match": '"1"'})
-    assert ok.status_code == 200 and ok.headers["ETag"] == '"2"'
+    assert error_of(stale, 409)["current_version"] == v
+    ok = client.patch(url, json={"address": "A"}, headers={**headers, "If-Match": f'"{v}"'})
+    assert ok.status_code == 200 and ok.headers["ETag"] == f'"{v + 1}"'
     bad = client.patch(url, json={"address": "B"}, headers={**headers, "If-Match": "soon"})
     assert error_of(bad, 400)["code"] == "bad_request"
 
@@ -171,9 +172,10 @@ def test_a_conditional_delete_at_a_stale_version_is_409(web_app: Flask, web_engi
     client, headers = web_app.test_client(), bearer(web_engine, "manager_east")
     customer = create(client, headers, "customer", name="Stale Co")
     url = f"{BASE}/customer/{customer['id']}"
+    v = customer["version"]
     stale = client.delete(url, headers={**headers, "If-Match": '"5"'})
-    assert error_of(stale, 409)["current_version"] == 1
+    assert error_of(stale, 409)["current_version"] == v
     assert client.get(url, headers=headers).status_code == 200
-    assert client.delete(url, headers={**headers, "If-Match": '"1"'}).status_code == 204
+    assert client.delete(url, headers={**headers, "If-Match": f'"{v}"'}).status_code == 204
     history = client.get(f"{url}/history", headers=headers).get_json()["items"]
-    assert [item["kind"] for item in history] == ["created", "deleted"]
+    assert [item["kind"] for item in history] == ["created", "updated", "deleted"]

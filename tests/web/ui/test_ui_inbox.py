@@ -109,3 +109,23 @@ def test_the_inbox_reads_in_chinese(web_engine: Engine, client_for: ClientFactor
 def test_the_inbox_needs_a_login(anonymous) -> None:  # type: ignore[no-untyped-def]
     answer = anonymous.get("/inbox")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_the_badge_counts_unread_notifications_until_read(
+    web_engine: Engine, client_for: ClientFactory, csrf: str
+) -> None:
+    manager = web_engine.actor("manager_east")
+    customer = web_engine.records.create(manager, "customer", {"name": "Lead Co"})
+    # rules/lead_round_robin.yaml gives the ownerless lead to the first East rep and tells them
+    web_engine.records.create(
+        manager, "deal", {"name": "Inquiry", "customer": customer.id, "amount": 1000, "owner": None}
+    )
+    client = client_for("rep_east_1")
+    html = client.get("/e/customer").get_data(as_text=True)
+    nav = re.search(r'<a class="inboxlink".*?</a>', html, re.S)
+    assert nav is not None and ">1</span>" in nav.group(0) and 'title="1 new"' in nav.group(0)
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "New lead assigned to you: Inquiry" in inbox
+    client.post("/inbox/read", data={"csrf_token": csrf})
+    html = client.get("/e/customer").get_data(as_text=True)
+    assert '<span class="count"' not in html

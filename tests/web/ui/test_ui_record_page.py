@@ -27,9 +27,16 @@ def test_the_history_shows_who_when_and_old_to_new(
     customer = web_engine.records.create(actor, "customer", {"name": "Acme", "level": "C"})
     web_clock.advance(timedelta(hours=2))
     manager = web_engine.actor("manager_east")
-    web_engine.records.update(manager, "customer", customer.id, {"level": "A"}, version=1)
+    web_engine.records.update(
+        manager, "customer", customer.id, {"level": "A"}, version=customer.version
+    )
     html = client_for("rep_east_1").get(f"/e/customer/{customer.id}").get_data(as_text=True)
     history = _text(html[html.index('id="history-title"') :])
+    # the rule that gave the customer its owner's team is named, with whose change fired it
+    assert (
+        "Changed · by automation customer_team_default · for Rep East 1 · 2026-03-02 09:00 "
+        "Team : — → East" in history
+    )
     assert (
         "Changed · Manager East · 2026-03-02 11:00 Level : C · Regular → A · Strategic" in history
     )
@@ -79,7 +86,8 @@ def test_delete_then_restore(client_for: ClientFactory, csrf: str, web_engine: E
     page = client.get(f"/e/customer/{customer.id}").get_data(as_text=True)
     assert 'data-confirm="Delete this record? It can be restored from its page."' in page
     deleted = client.post(
-        f"/e/customer/{customer.id}/delete", data={"csrf_token": csrf, "_version": "1"}
+        f"/e/customer/{customer.id}/delete",
+        data={"csrf_token": csrf, "_version": str(customer.version)},
     )
     assert deleted.status_code == 302
     page = client.get(f"/e/customer/{customer.id}").get_data(as_text=True)
