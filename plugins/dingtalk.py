@@ -24,11 +24,10 @@ from urllib.parse import quote_plus
 
 from engine.builtins.deliveries import (
     environment_value,
-    post_json,
+    post_to_robot,
     robot_settings_schema,
-    timeout_of,
 )
-from engine.plugins import ChannelType, DeliveryFailed, OutboxMessage, PluginInfo, hookimpl
+from engine.plugins import ChannelType, OutboxMessage, PluginInfo, hookimpl
 
 NAME = "dingtalk"
 WEBHOOK_ENV = "FORMWORK_DINGTALK_WEBHOOK"
@@ -64,17 +63,10 @@ def deliver(message: OutboxMessage, settings: Mapping[str, Any]) -> None:
         joiner = "&" if "?" in url else "?"
         url = f"{url}{joiner}timestamp={timestamp}&sign={sign(secret, timestamp)}"
     body = markdown(message.payload)
-    answer = post_json(
-        url, body, idempotency_key=message.idempotency_key, timeout=timeout_of(settings)
-    ).json()
-    if not isinstance(answer, Mapping) or "errcode" not in answer:
-        raise DeliveryFailed(f"DingTalk answered something that is not its JSON: {answer!r}")
-    code = answer["errcode"]
-    if code != 0:
-        raise DeliveryFailed(
-            f"DingTalk refused the message: errcode {code} {answer.get('errmsg', '')}".strip(),
-            permanent=code not in RETRY_CODES,
-        )
+    post_to_robot(
+        "DingTalk", url, body, message, settings,
+        codes=("errcode",), texts=("errmsg",), retry_codes=RETRY_CODES,
+    )  # fmt: skip
 
 
 @hookimpl

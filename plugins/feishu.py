@@ -24,11 +24,10 @@ from typing import Any
 
 from engine.builtins.deliveries import (
     environment_value,
-    post_json,
+    post_to_robot,
     robot_settings_schema,
-    timeout_of,
 )
-from engine.plugins import ChannelType, DeliveryFailed, OutboxMessage, PluginInfo, hookimpl
+from engine.plugins import ChannelType, OutboxMessage, PluginInfo, hookimpl
 
 NAME = "feishu"
 WEBHOOK_ENV = "FORMWORK_FEISHU_WEBHOOK"
@@ -64,21 +63,10 @@ def deliver(message: OutboxMessage, settings: Mapping[str, Any]) -> None:
     if secret:
         timestamp = int(time.time())
         body = {"timestamp": str(timestamp), "sign": sign(secret, timestamp), **body}
-    answer = post_json(
-        url, body, idempotency_key=message.idempotency_key, timeout=timeout_of(settings)
-    ).json()
-    code = None
-    if isinstance(answer, Mapping):
-        code = answer.get("code", answer.get("StatusCode"))
-    if code is None:
-        raise DeliveryFailed(f"Feishu answered something that is not its JSON: {answer!r}")
-    if code != 0:
-        assert isinstance(answer, Mapping)
-        text = answer.get("msg") or answer.get("StatusMessage") or ""
-        raise DeliveryFailed(
-            f"Feishu refused the message: code {code} {text}".strip(),
-            permanent=code not in RETRY_CODES,
-        )
+    post_to_robot(
+        "Feishu", url, body, message, settings,
+        codes=("code", "StatusCode"), texts=("msg", "StatusMessage"), retry_codes=RETRY_CODES,
+    )  # fmt: skip
 
 
 @hookimpl

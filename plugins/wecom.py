@@ -17,11 +17,10 @@ from typing import Any
 
 from engine.builtins.deliveries import (
     environment_value,
-    post_json,
+    post_to_robot,
     robot_settings_schema,
-    timeout_of,
 )
-from engine.plugins import ChannelType, DeliveryFailed, OutboxMessage, PluginInfo, hookimpl
+from engine.plugins import ChannelType, OutboxMessage, PluginInfo, hookimpl
 
 NAME = "wecom"
 WEBHOOK_ENV = "FORMWORK_WECOM_WEBHOOK"
@@ -51,17 +50,10 @@ def deliver(message: OutboxMessage, settings: Mapping[str, Any]) -> None:
     url = environment_value(settings, "webhook_env", WEBHOOK_ENV, channel=NAME)
     assert url is not None
     body = markdown(message.payload)
-    answer = post_json(
-        url, body, idempotency_key=message.idempotency_key, timeout=timeout_of(settings)
-    ).json()
-    if not isinstance(answer, Mapping) or "errcode" not in answer:
-        raise DeliveryFailed(f"WeCom answered something that is not its JSON: {answer!r}")
-    code = answer["errcode"]
-    if code != 0:
-        raise DeliveryFailed(
-            f"WeCom refused the message: errcode {code} {answer.get('errmsg', '')}".strip(),
-            permanent=code not in RETRY_CODES,
-        )
+    post_to_robot(
+        "WeCom", url, body, message, settings,
+        codes=("errcode",), texts=("errmsg",), retry_codes=RETRY_CODES,
+    )  # fmt: skip
 
 
 @hookimpl

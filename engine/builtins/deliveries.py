@@ -40,6 +40,7 @@ __all__ = [
     "environment_value",
     "parse_smtp_url",
     "post_json",
+    "post_to_robot",
     "robot_settings_schema",
     "timeout_of",
 ]
@@ -187,6 +188,35 @@ def post_json(
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise DeliveryFailed(f"{where} failed: {reason}") from error
+
+
+def post_to_robot(
+    robot: str,
+    url: str,
+    body: Any,
+    message: OutboxMessage,
+    settings: Mapping[str, Any],
+    *,
+    codes: tuple[str, ...],
+    texts: tuple[str, ...],
+    retry_codes: frozenset[int],
+) -> None:
+    """Post a chat robot's message and read its JSON answer: the first of `codes` present
+    is its result code (0: delivered), the first of `texts` its message. A rate-limit code
+    (`retry_codes`) is retried; any other non-zero code is a dead letter at once."""
+    answer = post_json(
+        url, body, idempotency_key=message.idempotency_key, timeout=timeout_of(settings)
+    ).json()
+    found = answer if isinstance(answer, Mapping) else {}
+    code = next((found[key] for key in codes if key in found), None)
+    if code is None:
+        raise DeliveryFailed(f"{robot} answered something that is not its JSON: {answer!r}")
+    if code != 0:
+        text = next((str(found[key]) for key in texts if found.get(key)), "")
+        raise DeliveryFailed(
+            f"{robot} refused the message: {codes[0]} {code} {text}".strip(),
+            permanent=code not in retry_codes,
+        )
 
 
 def _safe_url(url: str) -> str:

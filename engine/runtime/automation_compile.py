@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from engine.expr import CheckedExpr, Evaluator, Scope, ValueType, check_expression, compile_python
+from engine.expr import CheckedExpr, Evaluator, compile_python
 from engine.spec.automation_expressions import (
     check_automation,
     check_on_enter,
@@ -48,22 +48,8 @@ class _Collector(ExpressionChecker):
         self.found: dict[Key, CheckedExpr] = {}
         self.current: str | None = None
 
-    def check(
-        self,
-        expr: ExprSpec | None,
-        scope: Scope,
-        *,
-        expect: ValueType | None = None,
-        sql: bool = False,
-        entity: str | None = None,
-    ) -> CheckedExpr | None:
-        if expr is None:
-            return None
-        checked = check_expression(
-            expr.text, scope, self.functions, expect=expect, sql=sql, entity=entity
-        )
+    def checked(self, expr: ExprSpec, checked: CheckedExpr) -> None:
         self.found[(self.current, expr)] = checked
-        return checked
 
 
 class CompiledAutomations:

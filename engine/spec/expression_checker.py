@@ -40,6 +40,12 @@ class ExpressionChecker:
         checked = check_expression(
             expr.text, scope, self.functions, expect=expect, sql=sql, entity=entity
         )
+        self.checked(expr, checked)
+        return checked
+
+    def checked(self, expr: ExprSpec, checked: CheckedExpr) -> None:
+        """What becomes of a checked expression: its problems are reported (the runtime's
+        collector keeps the expression instead)."""
         for problem in checked.problems:
             self.ctx.error(
                 problem.code,
@@ -48,7 +54,6 @@ class ExpressionChecker:
                 hint=problem.hint,
                 offset=expr.offset + problem.offset,
             )
-        return checked
 
     def value(
         self,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from automation_web_support import desk_app, desk_engine
 from flask import Flask
 from flask.testing import FlaskClient
 from web_support import (
@@ -128,3 +129,20 @@ def anonymous(web_app: Flask) -> FlaskClient:
 def csrf() -> str:
     """The CSRF token the sessions of `client_for` hold (send it as `csrf_token`)."""
     return CSRF_TOKEN
+
+
+@pytest.fixture
+def desk(database_url: str, project_registry: Registry, tmp_path: Path) -> Iterator[Engine]:
+    """The small desk app of the automation web tests (`automation_web_support`), migrated
+    into `database_url`, with its people."""
+    engine = desk_engine(
+        tmp_path / "desk", database_url, project_registry, FixedClock(START), tmp_path
+    )
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def desk_web(desk: Engine, tmp_path: Path) -> Flask:
+    """The Flask app around `desk`."""
+    return desk_app(desk, tmp_path)

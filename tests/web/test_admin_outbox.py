@@ -4,31 +4,12 @@ last error and next attempt; Retry makes a dead letter pending again."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from automation_web_support import CSRF, desk_app, desk_engine, logged_in, outbox_messages
+from automation_web_support import CSRF, logged_in, outbox_messages
 from flask import Flask
 from web_support import START
 
-from engine.runtime.clock import FixedClock
 from engine.runtime.engine import Engine
-from engine.spec.registry import Registry
-
-
-@pytest.fixture
-def desk(database_url: str, project_registry: Registry, tmp_path: Path) -> Iterator[Engine]:
-    engine = desk_engine(
-        tmp_path / "desk", database_url, project_registry, FixedClock(START), tmp_path
-    )
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def app(desk: Engine, tmp_path: Path) -> Flask:
-    return desk_app(desk, tmp_path)
 
 
 def _row(html: str, message_id: int) -> str:
@@ -36,10 +17,10 @@ def _row(html: str, message_id: int) -> str:
 
 
 def test_messages_show_by_status_with_attempts_errors_and_next_attempt(
-    app: Flask, desk: Engine
+    desk_web: Flask, desk: Engine
 ) -> None:
     ids = outbox_messages(desk)
-    html = logged_in(app, "root").get("/admin/outbox").get_data(as_text=True)
+    html = logged_in(desk_web, "root").get("/admin/outbox").get_data(as_text=True)
     counts = html.split('id="outbox-counts"')[1].split("</nav>")[0]
     for status in ("pending", "sending", "delivered", "dead"):
         assert re.search(rf'data-status="{status}".*?<span class="count">1</span>', counts, re.S)
@@ -56,17 +37,17 @@ def test_messages_show_by_status_with_attempts_errors_and_next_attempt(
         assert ">Retry</button>" not in _row(html, ids[status])
 
 
-def test_a_status_tab_lists_only_its_messages(app: Flask, desk: Engine) -> None:
+def test_a_status_tab_lists_only_its_messages(desk_web: Flask, desk: Engine) -> None:
     ids = outbox_messages(desk)
-    html = logged_in(app, "root").get("/admin/outbox?status=dead").get_data(as_text=True)
+    html = logged_in(desk_web, "root").get("/admin/outbox?status=dead").get_data(as_text=True)
     assert re.findall(r'<tr data-message="(\d+)">', html) == [str(ids["dead"])]
-    every = logged_in(app, "root").get("/admin/outbox?status=bogus").get_data(as_text=True)
+    every = logged_in(desk_web, "root").get("/admin/outbox?status=bogus").get_data(as_text=True)
     assert len(re.findall(r'<tr data-message="(\d+)">', every)) == 4
 
 
-def test_retry_makes_a_dead_letter_pending_again_and_due_now(app: Flask, desk: Engine) -> None:
+def test_retry_makes_a_dead_letter_pending_again_and_due_now(desk_web: Flask, desk: Engine) -> None:
     ids = outbox_messages(desk)
-    root = logged_in(app, "root")
+    root = logged_in(desk_web, "root")
     data = {"csrf_token": CSRF, "id": [str(ids["dead"]), str(ids["delivered"])]}
     response = root.post("/admin/outbox/retry", data=data)
     assert response.status_code == 302
@@ -84,17 +65,17 @@ def test_retry_makes_a_dead_letter_pending_again_and_due_now(app: Flask, desk: E
     )
 
 
-def test_retry_is_for_admins_with_the_csrf_token(app: Flask, desk: Engine) -> None:
+def test_retry_is_for_admins_with_the_csrf_token(desk_web: Flask, desk: Engine) -> None:
     ids = outbox_messages(desk)
     data = {"csrf_token": CSRF, "id": str(ids["dead"])}
-    assert logged_in(app, "ann").post("/admin/outbox/retry", data=data).status_code == 403
-    root = logged_in(app, "root")
+    assert logged_in(desk_web, "ann").post("/admin/outbox/retry", data=data).status_code == 403
+    root = logged_in(desk_web, "root")
     assert root.post("/admin/outbox/retry", data={"id": str(ids["dead"])}).status_code == 400
     with desk.db.begin() as connection:
         rows = {m.id: m for m in desk.automations.outbox.list_messages(connection)}
     assert rows[ids["dead"]].status == "dead"
 
 
-def test_an_empty_outbox_says_so(app: Flask) -> None:
-    html = logged_in(app, "root").get("/admin/outbox").get_data(as_text=True)
+def test_an_empty_outbox_says_so(desk_web: Flask) -> None:
+    html = logged_in(desk_web, "root").get("/admin/outbox").get_data(as_text=True)
     assert "No messages." in html

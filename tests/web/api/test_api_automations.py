@@ -3,32 +3,12 @@ as a 422 `automation_failed` error (engine/web/api/errors.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from api_clients import error_of
-from automation_web_support import desk_app, desk_engine, ticket
+from automation_web_support import ticket
 from flask import Flask
-from web_support import START
 
-from engine.runtime.clock import FixedClock
 from engine.runtime.engine import Engine
-from engine.spec.registry import Registry
-
-
-@pytest.fixture
-def desk(database_url: str, project_registry: Registry, tmp_path: Path) -> Iterator[Engine]:
-    engine = desk_engine(
-        tmp_path / "desk", database_url, project_registry, FixedClock(START), tmp_path
-    )
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def app(desk: Engine, tmp_path: Path) -> Flask:
-    return desk_app(desk, tmp_path)
 
 
 def _auth(engine: Engine, username: str) -> dict[str, str]:
@@ -36,9 +16,11 @@ def _auth(engine: Engine, username: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("base", ["/api/v1/desk/ticket", "/api/v1/records/ticket"])
-def test_running_a_manual_automation_returns_its_run(app: Flask, desk: Engine, base: str) -> None:
+def test_running_a_manual_automation_returns_its_run(
+    desk_web: Flask, desk: Engine, base: str
+) -> None:
     record = ticket(desk)
-    response = app.test_client().post(
+    response = desk_web.test_client().post(
         f"{base}/{record.id}/automations/escalate", headers=_auth(desk, "ann")
     )
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -50,9 +32,11 @@ def test_running_a_manual_automation_returns_its_run(app: Flask, desk: Engine, b
     assert after.values["note"] == "escalated"
 
 
-def test_a_condition_that_does_not_hold_skips_it_and_says_which(app: Flask, desk: Engine) -> None:
+def test_a_condition_that_does_not_hold_skips_it_and_says_which(
+    desk_web: Flask, desk: Engine
+) -> None:
     record = ticket(desk, amount=0)
-    response = app.test_client().post(
+    response = desk_web.test_client().post(
         f"/api/v1/desk/ticket/{record.id}/automations/escalate", headers=_auth(desk, "ann")
     )
     assert response.status_code == 200
@@ -61,9 +45,9 @@ def test_a_condition_that_does_not_hold_skips_it_and_says_which(app: Flask, desk
     assert desk.records.get(desk.actor("ann"), "ticket", record.id).values["note"] is None
 
 
-def test_unknown_names_records_and_refusals_are_api_errors(app: Flask, desk: Engine) -> None:
+def test_unknown_names_records_and_refusals_are_api_errors(desk_web: Flask, desk: Engine) -> None:
     record = ticket(desk)
-    client = app.test_client()
+    client = desk_web.test_client()
     ann = _auth(desk, "ann")
     base = "/api/v1/desk/ticket"
     assert error_of(client.post(f"{base}/{record.id}/automations/nope", headers=ann), 404)
@@ -76,10 +60,10 @@ def test_unknown_names_records_and_refusals_are_api_errors(app: Flask, desk: Eng
 
 
 def test_a_rule_failing_during_a_patch_is_a_422_naming_the_rule_and_place(
-    app: Flask, desk: Engine
+    desk_web: Flask, desk: Engine
 ) -> None:
     record = ticket(desk)
-    response = app.test_client().patch(
+    response = desk_web.test_client().patch(
         f"/api/v1/desk/ticket/{record.id}",
         json={"amount": 10, "_version": record.version},
         headers=_auth(desk, "ann"),
@@ -93,9 +77,9 @@ def test_a_rule_failing_during_a_patch_is_a_422_naming_the_rule_and_place(
     assert desk.automations.runs(limit=1)[0].status == "failed"
 
 
-def test_a_failing_manual_automation_is_a_422_with_its_place(app: Flask, desk: Engine) -> None:
+def test_a_failing_manual_automation_is_a_422_with_its_place(desk_web: Flask, desk: Engine) -> None:
     record = ticket(desk)
-    response = app.test_client().post(
+    response = desk_web.test_client().post(
         f"/api/v1/desk/ticket/{record.id}/automations/reclassify", headers=_auth(desk, "ann")
     )
     error = error_of(response, 422)
@@ -104,8 +88,8 @@ def test_a_failing_manual_automation_is_a_422_with_its_place(app: Flask, desk: E
     assert desk.automations.runs(limit=1)[0].status == "failed"
 
 
-def test_the_openapi_document_lists_the_route(app: Flask, desk: Engine) -> None:
-    document = app.test_client().get("/api/v1/openapi.json").get_json()
+def test_the_openapi_document_lists_the_route(desk_web: Flask, desk: Engine) -> None:
+    document = desk_web.test_client().get("/api/v1/openapi.json").get_json()
     for base in ("/api/v1/desk/ticket", "/api/v1/records/ticket"):
         path = document["paths"][f"{base}/{{id}}/automations/{{name}}"]
         names = next(p for p in path["parameters"] if p["name"] == "name")
