@@ -50,6 +50,7 @@ from engine.runtime.outbox import OutboxStore
 from engine.runtime.record_env import RecordEnv, RelationLoader
 from engine.runtime.records import RecordService
 from engine.runtime.run_traces import RunRow, RunTraceStore, json_ready
+from engine.runtime.sequences import bump_counter
 from engine.runtime.workflow_service import WorkflowService
 from engine.spec.document import Loc, SourceIndex
 from engine.spec.document_expressions import INPUT_PLACEHOLDER, replace_placeholder
@@ -723,21 +724,7 @@ class AutomationService:
     def next_turn(self, connection: Connection, key: str) -> int:
         """A durable counter for round-robin turns: 0, 1, 2, … per key."""
         sequences = self.runtime.tables.system.sequences
-        c = sequences.c
-        where = (c.app == self.app.id, c.key == key[:100], c.period == _TURN_PERIOD)
-        query = sa.select(c.value).where(*where)
-        if connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        current = connection.scalar(query)
-        if current is None:
-            connection.execute(
-                sequences.insert().values(
-                    app=self.app.id, key=key[:100], period=_TURN_PERIOD, value=1
-                )
-            )
-            return 0
-        connection.execute(sequences.update().where(*where).values(value=int(current) + 1))
-        return int(current)
+        return bump_counter(connection, sequences, self.app.id, key[:100], _TURN_PERIOD) - 1
 
 
 _ONE_CHANGE = frozenset({EventKind.UPDATED, EventKind.TRANSITIONED})

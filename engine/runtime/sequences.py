@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from engine.spec.model import FieldSpec
 from engine.storage.naming import sequence_key
 
-__all__ = ["format_sequence", "next_sequence", "sequence_period"]
+__all__ = ["bump_counter", "format_sequence", "next_sequence", "sequence_period"]
 
 _TOKEN = re.compile(r"\{(yyyy|yy|mm|dd|0+)\}")
 
@@ -67,7 +67,15 @@ def next_sequence(
 ) -> str:
     """Take the next number of the field's counter (in the caller's transaction)."""
     key = sequence_key(entity, field.name)
-    period = sequence_period(field, day)
+    number = bump_counter(connection, sequences, app, key, sequence_period(field, day))
+    return format_sequence(str(field.option("pattern")), day, number)
+
+
+def bump_counter(
+    connection: Connection, sequences: sa.Table, app: str, key: str, period: str
+) -> int:
+    """Add one to the counter (app, key, period) and return it (1 the first time), atomically
+    in the caller's transaction — also the round-robin turns of automations."""
     row = {"app": app, "key": key, "period": period, "value": 1}
     dialect = connection.dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -76,5 +84,4 @@ def next_sequence(
         index_elements=[sequences.c.app, sequences.c.key, sequences.c.period],
         set_={"value": sequences.c.value + 1},
     ).returning(sequences.c.value)
-    number = int(connection.execute(statement).scalar_one())
-    return format_sequence(str(field.option("pattern")), day, number)
+    return int(connection.execute(statement).scalar_one())
