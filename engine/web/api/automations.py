@@ -1,7 +1,7 @@
-"""Manual automations through the API: `POST /{app}/{entity}/{id}/automations/{name}` (also
-answered at `/records/{entity}/{id}/automations/{name}`) runs the manual automation `name`
-on the record in a transaction of its own → 200 `{run_id, status}` (`done`, or `skipped`
-when a condition did not hold, with `skipped_because`).
+"""Manual automations through the API: `POST /{app}/{entity}/{id}/automations/{name}` runs
+the manual automation `name` on the record in a transaction of its own → 200
+`{run_id, status}` (`done`, or `skipped` when a condition did not hold, with
+`skipped_because`).
 
 Errors are the API's: 404 for an unknown entity, record (or one the caller may not see) or
 automation, 403 when the caller may not press it, 422 `automation_failed` (with
@@ -22,21 +22,12 @@ from engine.web.api.errors import ApiError
 from engine.web.api.identity import current_actor
 from engine.web.state import web_state
 
-__all__ = ["RECORDS_PREFIX", "run_automation", "run_automation_of_app"]
-
-RECORDS_PREFIX = "/records"
-"""The app-less path prefix (the served app is implied)."""
+__all__ = ["run_automation"]
 
 
 @bp.post(f"/<{APP_CONVERTER}:app>/<entity>/<int:record_id>/automations/<name>")
-def run_automation_of_app(app: str, entity: str, record_id: int, name: str) -> Response:
+def run_automation(app: str, entity: str, record_id: int, name: str) -> Response:
     """Run a manual automation on a record: 200 `{run_id, status}`."""
-    return run_automation(entity, record_id, name)
-
-
-@bp.post(f"{RECORDS_PREFIX}/<entity>/<int:record_id>/automations/<name>")
-def run_automation(entity: str, record_id: int, name: str) -> Response:
-    """Run a manual automation on a record of the served app: 200 `{run_id, status}`."""
     actor = current_actor()
     engine = web_state().engine
     if entity not in engine.app.entities:

@@ -66,7 +66,6 @@ def build_openapi(app: AppSpec, registry: Registry, *, prefix: str = "/api/v1") 
     manual = manual_automations(app)
     for name, automations in manual.items():
         paths.update(_automation_paths(f"{prefix}/{app.id}/{name}", name, automations))
-        paths.update(_automation_paths(f"{prefix}/records/{name}", name, automations, "_"))
     if manual:
         schemas["AutomationRun"] = _automation_run_schema()
     if any(entity.workflow is not None for entity in app.entities.values()):
@@ -208,9 +207,7 @@ def manual_automations(app: AppSpec) -> dict[str, list[str]]:
     return found
 
 
-def _automation_paths(
-    base: str, entity: str, automations: Sequence[str], suffix: str = ""
-) -> dict[str, Schema]:
+def _automation_paths(base: str, entity: str, automations: Sequence[str]) -> dict[str, Schema]:
     name: Schema = {
         "name": "name",
         "in": "path",
@@ -221,7 +218,7 @@ def _automation_paths(
         f"{base}/{{id}}/automations/{{name}}": {
             "parameters": [_ID_PARAMETER, name],
             "post": _operation(
-                f"run_automation_{entity}{suffix}",
+                f"run_automation_{entity}",
                 f"Run a manual automation on a {entity}: its run id and status.",
                 _ok("AutomationRun"), (401, 403, 404, 422),
             ),

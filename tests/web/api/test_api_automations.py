@@ -15,7 +15,7 @@ def _auth(engine: Engine, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {engine.people.create_token(username)}"}
 
 
-@pytest.mark.parametrize("base", ["/api/v1/desk/ticket", "/api/v1/records/ticket"])
+@pytest.mark.parametrize("base", ["/api/v1/desk/ticket"])
 def test_running_a_manual_automation_returns_its_run(
     desk_web: Flask, desk: Engine, base: str
 ) -> None:
@@ -90,7 +90,7 @@ def test_a_failing_manual_automation_is_a_422_with_its_place(desk_web: Flask, de
 
 def test_the_openapi_document_lists_the_route(desk_web: Flask, desk: Engine) -> None:
     document = desk_web.test_client().get("/api/v1/openapi.json").get_json()
-    for base in ("/api/v1/desk/ticket", "/api/v1/records/ticket"):
+    for base in ("/api/v1/desk/ticket",):
         path = document["paths"][f"{base}/{{id}}/automations/{{name}}"]
         names = next(p for p in path["parameters"] if p["name"] == "name")
         assert names["schema"]["enum"] == ["escalate", "reclassify"]
