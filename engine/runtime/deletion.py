@@ -76,7 +76,8 @@ class Deletion:
     ) -> None:
         seen.add((entity, record_id))
         watched = self.service.watched(EventKind.DELETED, entity, options)
-        last = self._values(connection, entity, record_id) if watched else None
+        rolled = self.service.rollups.watches(entity)
+        last = self._values(connection, entity, record_id) if watched or rolled else None
         self._refuse_if_restricted(connection, actor, entity, record_id, version)
         for link in self.links[entity]:
             if link.on_delete == "cascade" and link.subform is None:
@@ -91,7 +92,9 @@ class Deletion:
         self.service.write_history(
             connection, actor, entity, record_id, HistoryKind.DELETED, None, comment
         )
-        if last is not None:
+        if rolled and last is not None:
+            self.service.roll(connection, entity, [(last | {"id": record_id}, None)], options)
+        if watched and last is not None:
             event = ChangeEvent(
                 EventKind.DELETED, entity, record_id, version + 1, actor.label, last, old=last
             )
@@ -224,3 +227,6 @@ class Deletion:
         self.service.write_history(
             connection, actor, entity, record_id, HistoryKind.RESTORED, None, comment
         )
+        if self.service.rollups.watches(entity):
+            restored = self.service.current_values(connection, entity, row) | {"id": record_id}
+            self.service.roll(connection, entity, [(None, restored)], WriteOptions())

@@ -30,7 +30,7 @@ from engine.storage.sql_functions import ExactNumber, UtcDateTime
 from engine.storage.sql_scope import EntitySqlScope
 from engine.storage.tables import AppTables
 
-__all__ = ["THIS", "Clause", "link_filter_condition"]
+__all__ = ["THIS", "Clause", "ThisScope", "link_filter_condition"]
 
 THIS = "this"
 Clause = ColumnElement[Any]
@@ -62,11 +62,11 @@ def link_filter_condition(
     )
     if checked.problems:
         raise BadRequest(f"the filter of '{entity}.{field.name}': {expression_problems(checked)}")
-    scope = _ThisScope(EntitySqlScope(runtime.tables, target), runtime.tables, entity, this)
+    scope = ThisScope(EntitySqlScope(runtime.tables, target), runtime.tables, entity, this)
     return compile_sql_condition(checked, scope, runtime.contexts.for_actor(actor))
 
 
-class _ThisScope:
+class ThisScope:
     """The target's columns, and `this.…` as the given values of the record being edited."""
 
     def __init__(

@@ -58,6 +58,8 @@ class WriteOptions:
     cause: Any = None
     batch: list[Any] | None = None
     automations: bool = True
+    # The roll-up fields this write may set (the roll-up maintainer's own writes).
+    rollups: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ def _refuse(job: _Job, attempted: set[str]) -> None:
     for name in sorted(attempted):
         field = job.compiled.fields.fields[name].spec
         refusal = None
+        if field.type == "rollup" and name in job.options.rollups:
+            continue
         if field.type in _COMPUTED:
             refusal = Message("computed")
         elif field.type == "sequence":

@@ -42,6 +42,7 @@ from engine.runtime.listing_query import ListQuery
 from engine.runtime.messages import Message, render
 from engine.runtime.preparation import WriteOptions, prepare_values
 from engine.runtime.record import Page, Record
+from engine.runtime.rollups import Rollups
 from engine.runtime.sequences import next_sequence
 from engine.runtime.uniqueness import unique_key_of
 from engine.storage.database import Database
@@ -90,6 +91,7 @@ class RecordService:
         self.lists = ListQuery(runtime)
         # Set by the Engine once the automation service exists.
         self.listener: ChangeListener | None = None
+        self.rollups = Rollups(runtime)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -239,6 +241,7 @@ class RecordService:
             raise self._integrity(error, compiled, actor) from error
         at = stamps["created_at"]
         self._after_insert(connection, actor, compiled, int(row["id"]), new, options, at)
+        self.roll(connection, entity, [(None, dict(new) | {"id": int(row["id"])})], options)
         if self.watched(EventKind.CREATED, entity, options):
             event = _created(entity, actor, int(row["id"]), new, stamps)
             self.emit(connection, actor, [event], options)
@@ -291,6 +294,11 @@ class RecordService:
             self._after_insert(
                 connection, actor, compiled, record_id, new, options, stamps["created_at"]
             )
+        made = [
+            (None, dict(new) | {"id": int(row["id"])})
+            for row, (new, _) in zip(stored, prepared, strict=True)
+        ]
+        self.roll(connection, entity, made, options)
         if self.watched(EventKind.CREATED, entity, options):
             # Imports fire rules too: the whole batch's events in one call.
             events = [
@@ -465,8 +473,20 @@ class RecordService:
             connection, actor, entity, record_id, options.history_kind or HistoryKind.UPDATED,
             diff_values(compiled.spec, current, new), options.comment, options.details,
         )  # fmt: skip
+        self.roll(connection, entity, [(current, dict(new) | {"id": record_id})], options)
         self._emit_update(connection, actor, entity, record_id, current, new, changed,
                           expected_version + 1, stamps, options)  # fmt: skip
+
+    def roll(
+        self,
+        connection: Connection,
+        entity: str,
+        changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+        options: WriteOptions,
+    ) -> None:
+        """Keep the roll-ups fed by these writes of `entity` current (engine/runtime/rollups)."""
+        if self.rollups.watches(entity):
+            self.rollups.refresh(connection, self, entity, changes, options)
 
     def _emit_update(
         self,

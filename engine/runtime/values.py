@@ -70,12 +70,20 @@ def is_blank(value: Any) -> bool:
     return False
 
 
+_COMPUTED_TYPES = frozenset({"formula", "rollup"})
+
+
 def parse_input(field: FieldSpec, raw: Any, context: InputContext | None = None) -> Any:
     """`raw` as the typed value of `field` (None for blank); InvalidInput when it is not
     one. Subform rows are read field by field by the caller (`engine.runtime.inputs`)."""
     ctx = context or InputContext()
     if is_blank(raw):
         return [] if field.type in _LIST_TYPES else None
+    if field.type in _COMPUTED_TYPES:
+        # a formula or roll-up value (sent back unchanged, or the roll-up maintainer's):
+        # read as its `result` type
+        result = _READERS.get(field.result_type or "")
+        return result(field, raw, ctx) if result is not None else raw
     reader = _READERS.get(field.type)
     if reader is None:
         return _text(field, raw, ctx)

@@ -622,12 +622,6 @@ def test_an_overdue_contract_approval_tells_the_owner_and_two_levels_of_managers
 
 # -- the paths through roll-ups (not maintained yet) ---------------------------------------
 
-ROLLUPS_PENDING = pytest.mark.xfail(
-    strict=True, reason="roll-up fields are not maintained yet (README: next issue)"
-)
-
-
-@ROLLUPS_PENDING
 def test_a_won_deal_counts_towards_the_target_and_accrues_the_bonus(sales: Engine) -> None:
     month = target(sales, "manager_east", "East 1 March", user="rep_east_1",
                    amount=Decimal(100000))  # fmt: skip
@@ -643,7 +637,6 @@ def test_a_won_deal_counts_towards_the_target_and_accrues_the_bonus(sales: Engin
                                "pending")]  # fmt: skip
 
 
-@ROLLUPS_PENDING
 def test_a_logged_follow_up_is_the_customers_last_follow_up(sales: Engine) -> None:
     client = customer(sales, "rep_east_1", "Logged Co")
     sales.records.create(sales.actor("rep_east_1"), "follow_up",

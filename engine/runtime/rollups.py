@@ -1,0 +1,324 @@
+"""Roll-up fields kept current: a stored aggregate (sum, count, avg, min, max) of the source
+records that point at a record (`link:`) or that a rule pairs with it (`match:`, bare names
+the source's fields, `this.` the record holding the roll-up), optionally only those for
+which `where` holds.
+
+When the record service writes a source record, `Rollups.refresh` finds the records whose
+roll-ups the write can change — by the link's old and new values, or by the `match` rule
+run in SQL with the source's old and new values as constants — and recomputes only those,
+with one aggregate query per roll-up (a correlated scalar subquery per record). A value that
+changed is written through the record service as a trusted system write that may set that
+roll-up: formulas reading it (attainment = actual / amount) are recomputed, the record's
+history says which roll-up moved, and its `record_updated` and `threshold` triggers fire.
+A write that touches none of the fields a roll-up reads costs it nothing.
+
+`recompute` does the same for every record of an entity (`run.py recompute`, and the demo
+seed after writing its records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.expr import CheckedExpr, ValueType, check_expression
+from engine.runtime.actor import Actor
+from engine.runtime.app_runtime import AppRuntime
+from engine.runtime.inputs import same_value
+from engine.runtime.link_filters import THIS, ThisScope
+from engine.runtime.preparation import WriteOptions
+from engine.spec.expression_scopes import ScopeBuilder, merge_scopes
+from engine.spec.model import FieldSpec
+from engine.spec.model_entity import RollupSpec
+from engine.storage.sql_expr import compile_sql, compile_sql_condition
+from engine.storage.sql_functions import ExactNumber, sql_type
+from engine.storage.sql_scope import EntitySqlScope
+
+if TYPE_CHECKING:
+    from engine.runtime.records import RecordService
+
+__all__ = ["CompiledRollup", "Rollups"]
+
+Clause = ColumnElement[Any]
+_BATCH = 500
+"""Records recomputed per aggregate query."""
+
+
+@dataclass(frozen=True)
+class CompiledRollup:
+    """One roll-up field: where it lives, what it aggregates, and which source fields it
+    reads (a write changing none of them leaves it alone)."""
+
+    entity: str
+    field: str
+    spec: RollupSpec
+    source: str
+    match: CheckedExpr | None
+    where: CheckedExpr | None
+    value: CheckedExpr | None
+    reads: frozenset[str]
+
+
+class Rollups:
+    """The app's roll-up fields, by source entity."""
+
+    def __init__(self, runtime: AppRuntime) -> None:
+        self.runtime = runtime
+        self.by_source: dict[str, list[CompiledRollup]] = {}
+        self.by_entity: dict[str, list[CompiledRollup]] = {}
+        scopes = ScopeBuilder(runtime.app, runtime.registry)
+        for entity in runtime.app.entities.values():
+            for field in entity.fields.values():
+                if field.rollup is not None and field.rollup.source is not None:
+                    compiled = _compile(scopes, runtime, entity.name, field, field.rollup)
+                    self.by_source.setdefault(compiled.source, []).append(compiled)
+                    self.by_entity.setdefault(entity.name, []).append(compiled)
+
+    def watches(self, entity: str) -> bool:
+        """True when records of `entity` feed a roll-up."""
+        return entity in self.by_source
+
+    # -- after a write ----------------------------------------------------------------------
+
+    def refresh(
+        self,
+        connection: Connection,
+        service: RecordService,
+        source: str,
+        changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+        options: WriteOptions,
+    ) -> None:
+        """Bring up to date the roll-ups the writes of `source` records can change; each
+        change is (old values or None when created, new values or None when deleted)."""
+        for rollup in self.by_source.get(source, ()):
+            relevant = [(old, new) for old, new in changes if _touches(rollup, old, new)]
+            if not relevant:
+                continue
+            ids = self._affected(connection, rollup, relevant)
+            if ids:
+                self._write(connection, service, rollup, sorted(ids), options)
+
+    def recompute(
+        self, connection: Connection, service: RecordService, entity: str | None = None
+    ) -> int:
+        """Recompute every roll-up (of `entity`, or of all entities); how many records
+        changed."""
+        changed = 0
+        for name, rollups in self.by_entity.items():
+            if entity is not None and name != entity:
+                continue
+            table = self.runtime.tables.entity(name)
+            ids = sorted(
+                int(found)
+                for found in connection.scalars(
+                    sa.select(table.c.id).where(table.c.deleted_at.is_(None))
+                )
+            )
+            options = WriteOptions(trusted=True)
+            for rollup in rollups:
+                changed += self._write(connection, service, rollup, ids, options)
+        return changed
+
+    # -- which records, and their new values ------------------------------------------------
+
+    def _affected(
+        self,
+        connection: Connection,
+        rollup: CompiledRollup,
+        changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> set[int]:
+        """The records whose roll-up these source values (before and after) belong to."""
+        versions = [values for pair in changes for values in pair if values is not None]
+        if rollup.spec.link is not None:
+            return {int(v[rollup.spec.link]) for v in versions if v.get(rollup.spec.link)}
+        assert rollup.match is not None
+        tables = self.runtime.tables
+        holder = EntitySqlScope(tables, rollup.entity)
+        context = self.runtime.contexts.for_actor(Actor.system())
+        clauses = [
+            compile_sql_condition(
+                rollup.match, _MirrorScope(holder, tables, rollup.source, values), context
+            )
+            for values in versions
+        ]
+        table = tables.entity(rollup.entity)
+        query = sa.select(table.c.id).where(table.c.deleted_at.is_(None), sa.or_(*clauses))
+        return {int(found) for found in connection.scalars(query)}
+
+    def values_of(
+        self, connection: Connection, rollup: CompiledRollup, ids: Sequence[int]
+    ) -> dict[int, Any]:
+        """The roll-up's value for each record, by one aggregate query per batch."""
+        tables = self.runtime.tables
+        holder = tables.entity(rollup.entity).alias("holder")
+        source = tables.entity(rollup.source).alias("source")
+        scope = _PairScope(
+            EntitySqlScope(tables, rollup.source, source),
+            EntitySqlScope(tables, rollup.entity, holder),
+        )
+        context = self.runtime.contexts.for_actor(Actor.system())
+        conditions: list[Clause] = [source.c.deleted_at.is_(None)]
+        if rollup.spec.link is not None:
+            conditions.append(source.c[rollup.spec.link] == holder.c.id)
+        else:
+            assert rollup.match is not None
+            conditions.append(compile_sql_condition(rollup.match, scope, context))
+        if rollup.where is not None:
+            conditions.append(compile_sql_condition(rollup.where, scope, context))
+        aggregate = _aggregate(rollup, scope, context)
+        subquery = sa.select(aggregate).where(*conditions).scalar_subquery()
+        found: dict[int, Any] = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = list(ids[start : start + _BATCH])
+            query = sa.select(holder.c.id, sa.type_coerce(subquery, _read_as(rollup, source)))
+            for record_id, value in connection.execute(query.where(holder.c.id.in_(chunk))):
+                found[int(record_id)] = self._typed(rollup, value)
+        return found
+
+    def _typed(self, rollup: CompiledRollup, value: Any) -> Any:
+        """The aggregate as the field stores it: 0 for a sum or count over nothing, a
+        datetime's local day for a `date` result, exact numbers."""
+        if value is None:
+            return 0 if rollup.spec.aggregate in ("sum", "count") else None
+        result = self.runtime.app.entities[rollup.entity].fields[rollup.field].result_type
+        if isinstance(value, datetime) and result == "date":
+            return value.astimezone(self.runtime.contexts.timezone).date()
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return value
+
+    def _write(
+        self,
+        connection: Connection,
+        service: RecordService,
+        rollup: CompiledRollup,
+        ids: Sequence[int],
+        options: WriteOptions,
+    ) -> int:
+        """Write the records whose roll-up changed; how many."""
+        fresh = self.values_of(connection, rollup, ids)
+        store = self.runtime.store
+        written = 0
+        for record_id, value in fresh.items():
+            row = store.select_row(connection, rollup.entity, record_id)
+            if row is None or same_value(row[rollup.field], value):
+                continue
+            write = WriteOptions(
+                trusted=True, rollups=frozenset({rollup.field}), cause=options.cause,
+                automations=options.automations, details={"rollup": rollup.field},
+            )  # fmt: skip
+            service.update_in(
+                connection, Actor.system(), rollup.entity, record_id, {rollup.field: value},
+                version=None, options=write,
+            )  # fmt: skip
+            written += 1
+        return written
+
+
+def _touches(
+    rollup: CompiledRollup, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> bool:
+    """True when the change can move the roll-up: a record came or went, or a field the
+    roll-up reads changed."""
+    if old is None or new is None:
+        return True
+    return any(not same_value(old.get(name), new.get(name)) for name in rollup.reads)
+
+
+def _aggregate(rollup: CompiledRollup, scope: _PairScope, context: Any) -> Clause:
+    kind = rollup.spec.aggregate
+    if kind == "count" or rollup.value is None:
+        return sa.func.count()
+    value = compile_sql(rollup.value, scope, context)
+    if kind == "sum":
+        return sa.func.sum(value)
+    if kind == "avg":
+        return sa.func.avg(value)
+    return sa.func.min(value) if kind == "min" else sa.func.max(value)
+
+
+def _read_as(rollup: CompiledRollup, source: Any) -> Any:
+    """The SQL type the aggregate is read as: a count is an integer, an average an exact
+    number, a sum / min / max the type of the value expression (money in yuan, exact
+    numbers, UTC datetimes, as every compiled expression)."""
+    if rollup.spec.aggregate == "count" or rollup.spec.field is None:
+        return sa.Integer()
+    if rollup.spec.aggregate == "avg" or rollup.value is None:
+        return ExactNumber()
+    return sql_type(rollup.value.type)
+
+
+class _PairScope:
+    """Bare names are the source's columns, `this.` the holder's (the correlated record)."""
+
+    def __init__(self, source: EntitySqlScope, holder: EntitySqlScope) -> None:
+        self.source = source
+        self.holder = holder
+
+    def column(self, path: tuple[str, ...]) -> Clause:
+        if path[0] == THIS:
+            if len(path) == 1:
+                return self.holder.column(("id",))
+            return self.holder.column(path[1:])
+        return self.source.column(path)
+
+
+class _MirrorScope:
+    """`this.` is the holder's columns, bare names the given source values (constants)."""
+
+    def __init__(
+        self, holder: EntitySqlScope, tables: Any, source: str, values: Mapping[str, Any]
+    ) -> None:
+        self.holder = holder
+        self.values = ThisScope(holder, tables, source, values)
+
+    def column(self, path: tuple[str, ...]) -> Clause:
+        if path[0] == THIS:
+            if len(path) == 1:
+                return self.holder.column(("id",))
+            return self.holder.column(path[1:])
+        return self.values.column((THIS, *path))
+
+
+def _compile(
+    scopes: ScopeBuilder,
+    runtime: AppRuntime,
+    entity: str,
+    field: FieldSpec,
+    spec: RollupSpec,
+) -> CompiledRollup:
+    source = spec.source
+    assert source is not None
+    this = scopes.record(THIS, entity, "the record holding the roll-up")
+    scope = merge_scopes(scopes.scope_of(source), {THIS: this})
+    functions = runtime.registry.functions
+
+    def checked(text: str, expect: ValueType | None) -> CheckedExpr:
+        found = check_expression(text, scope, functions, expect=expect, sql=True, entity=source)
+        if found.problems:
+            problems = "; ".join(str(problem) for problem in found.problems)
+            raise ValueError(f"roll-up {entity}.{field.name}: {problems}")
+        return found
+
+    match = checked(spec.match.text, ValueType.BOOLEAN) if spec.match is not None else None
+    where = checked(spec.where.text, ValueType.BOOLEAN) if spec.where is not None else None
+    value = checked(spec.field, None) if spec.field is not None else None
+    reads: set[str] = set()
+    for found in (match, where, value):
+        if found is not None:
+            reads.update(path[0] for path in found.names_used if path and path[0] != THIS)
+    if spec.link is not None:
+        reads.add(spec.link)
+    return CompiledRollup(entity, field.name, spec, source, match, where, value, frozenset(reads))
+
+
+def holders(rollups: Iterable[CompiledRollup]) -> frozenset[str]:
+    """The entities holding these roll-ups."""
+    return frozenset(rollup.entity for rollup in rollups)
