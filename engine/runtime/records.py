@@ -175,6 +175,15 @@ class RecordService:
             self.deletion.restore_in(connection, actor, entity, record_id, comment)
             return self.read_in(connection, actor, entity, record_id)
 
+    def recompute_rollups(self, entity: str | None = None) -> int:
+        """Recompute every roll-up field (of `entity`, or of all) from the database, in one
+        transaction; how many values changed (after a new or changed roll-up definition,
+        or data written around the service)."""
+        if entity is not None:
+            self.runtime.entity(entity)
+        with self.transaction() as connection:
+            return self.rollups.recompute(connection, self, entity)
+
     def get(self, actor: Actor, entity: str, record_id: int) -> Record:
         """A live record the actor may read (NotFound otherwise)."""
         with self.db.begin(readonly=True) as connection:

@@ -108,7 +108,7 @@ class Rollups:
     def recompute(
         self, connection: Connection, service: RecordService, entity: str | None = None
     ) -> int:
-        """Recompute every roll-up (of `entity`, or of all entities); how many records
+        """Recompute every roll-up (of `entity`, or of all entities); how many values
         changed."""
         changed = 0
         for name, rollups in self.by_entity.items():
