@@ -40,7 +40,7 @@ from engine.spec.document import SourceIndex
 from engine.spec.model import AppSpec
 from engine.spec.registry import Registry
 from engine.storage.database import Database, resolve_database_url
-from engine.storage.migration_steps import Step
+from engine.storage.migration_steps import AddColumn, Step
 from engine.storage.migrations import plan_migration
 from engine.storage.tables import AppTables, build_tables
 
@@ -135,13 +135,25 @@ class Engine:
         )
 
     def migrate(self, *, allow_destructive: bool = False) -> tuple[Step, ...]:
-        """Bring the database to the app's tables (see `engine.storage.migrations`) and move
-        records out of removed states (`engine.runtime.state_migration`)."""
+        """Bring the database to the app's tables (see `engine.storage.migrations`), move
+        records out of removed states (`engine.runtime.state_migration`) and fill roll-up
+        columns just added (`engine.runtime.rollups`)."""
         plan = plan_migration(self.db, self.app, self.tables, now=self.clock.now())
         # records in removed states: refused unless `state_map:` moves them (with history)
-        return migrate_app(
+        steps = migrate_app(
             self.db, self.records, plan, allow_destructive=allow_destructive, now=self.clock.now()
         )
+        # a roll-up column just added starts empty: fill it (a new install has no records)
+        added = {
+            step.entity
+            for step in steps
+            if isinstance(step, AddColumn)
+            and step.entity in self.records.rollups.by_entity
+            and any(r.field == step.field for r in self.records.rollups.by_entity[step.entity])
+        }
+        for entity in sorted(name for name in added if name is not None):
+            self.records.recompute_rollups(entity)
+        return steps
 
     def actor(self, username: str) -> Actor:
         """The actor of an active user in this app."""
