@@ -49,6 +49,6 @@ def recompute_command(ctx: click.Context, app_dir: Path, entity: str | None) -> 
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)
         click.echo(f"Recomputed {len(fields)} roll-up field(s) ({', '.join(fields)}): "
-                   f"{changed} value(s) changed.")  # fmt: skip
+                   f"{changed} record(s) changed.")  # fmt: skip
     finally:
         engine.close()

@@ -227,6 +227,9 @@ class Deletion:
         self.service.write_history(
             connection, actor, entity, record_id, HistoryKind.RESTORED, None, comment
         )
-        if self.service.rollups.watches(entity):
+        rollups = self.service.rollups
+        if rollups.watches(entity):
             restored = self.service.current_values(connection, entity, row) | {"id": record_id}
             self.service.roll(connection, entity, [(None, restored)], WriteOptions())
+        if rollups.holds(entity):  # what came while it was deleted counts again
+            rollups.refresh_holders(connection, self.service, entity, [record_id], WriteOptions())

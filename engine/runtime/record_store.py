@@ -315,6 +315,31 @@ class RecordStore:
                 self._updates[(entity, columns)] = statement
         return statement
 
+    def derive(
+        self, connection: Connection, entity: str, updates: Sequence[tuple[int, Mapping[str, Any]]]
+    ) -> None:
+        """Write derived column values (roll-ups and the formulas over them) of live records:
+        their version goes up by one, their stamps stay (nobody edited them). Records with the
+        same set of columns are written by one executemany."""
+        tables = self.entity(entity)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for record_id, values in updates:
+            columns = self._columns(tables, values)
+            params = {f"v_{name}": value for name, value in columns.items()}
+            groups.setdefault(tuple(columns), []).append(params | {"w_id": record_id})
+        table = tables.table
+        for names, rows in groups.items():
+            sets: dict[str, Any] = {
+                name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names
+            }
+            sets["version"] = table.c.version + 1
+            statement = (
+                table.update()
+                .where(table.c.id == sa.bindparam("w_id"), table.c.deleted_at.is_(None))
+                .values(sets)
+            )
+            connection.execute(statement, rows)
+
     def set_deleted(
         self,
         connection: Connection,

@@ -15,6 +15,7 @@ not change is `Forbidden`. Fields they may not read are never returned.
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,6 +32,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.app_runtime import AppRuntime
 from engine.runtime.compiled_entity import CompiledEntity
 from engine.runtime.deletion import Deletion
+from engine.runtime.formulas import compute_formulas
 from engine.runtime.history import (
     HistoryEntry,
     HistoryKind,
@@ -38,10 +40,13 @@ from engine.runtime.history import (
     read_history,
     write_history,
 )
+from engine.runtime.inputs import same_value
 from engine.runtime.listing_query import ListQuery
 from engine.runtime.messages import Message, render
 from engine.runtime.preparation import WriteOptions, prepare_values
+from engine.runtime.problems import Problems
 from engine.runtime.record import Page, Record
+from engine.runtime.record_env import RecordEnv, RelationLoader
 from engine.runtime.rollups import Rollups
 from engine.runtime.sequences import next_sequence
 from engine.runtime.uniqueness import unique_key_of
@@ -177,7 +182,7 @@ class RecordService:
 
     def recompute_rollups(self, entity: str | None = None) -> int:
         """Recompute every roll-up field (of `entity`, or of all) from the database, in one
-        transaction; how many values changed (after a new or changed roll-up definition,
+        transaction; how many records changed (after a new or changed roll-up definition,
         or data written around the service)."""
         if entity is not None:
             self.runtime.entity(entity)
@@ -251,6 +256,8 @@ class RecordService:
         at = stamps["created_at"]
         self._after_insert(connection, actor, compiled, int(row["id"]), new, options, at)
         self.roll(connection, entity, [(None, dict(new) | {"id": int(row["id"])})], options)
+        if self.rollups.holds(entity):  # its own roll-ups: what is already there counts
+            self.rollups.refresh_holders(connection, self, entity, [int(row["id"])], options)
         if self.watched(EventKind.CREATED, entity, options):
             event = _created(entity, actor, int(row["id"]), new, stamps)
             self.emit(connection, actor, [event], options)
@@ -308,6 +315,9 @@ class RecordService:
             for row, (new, _) in zip(stored, prepared, strict=True)
         ]
         self.roll(connection, entity, made, options)
+        if self.rollups.holds(entity):
+            ids = [int(row["id"]) for row in stored]
+            self.rollups.refresh_holders(connection, self, entity, ids, options)
         if self.watched(EventKind.CREATED, entity, options):
             # Imports fire rules too: the whole batch's events in one call.
             events = [
@@ -483,8 +493,77 @@ class RecordService:
             diff_values(compiled.spec, current, new), options.comment, options.details,
         )  # fmt: skip
         self.roll(connection, entity, [(current, dict(new) | {"id": record_id})], options)
+        if self.rollups.holds(entity):  # a target moved to another period or person
+            self.rollups.refresh_holders(connection, self, entity, [record_id], options, changed)
         self._emit_update(connection, actor, entity, record_id, current, new, changed,
                           expected_version + 1, stamps, options)  # fmt: skip
+
+    def derive_in(
+        self,
+        connection: Connection,
+        entity: str,
+        updates: Mapping[int, Mapping[str, Any]],
+        options: WriteOptions,
+    ) -> int:
+        """Write derived values — roll-ups — of live records of `entity`: their formulas
+        are recomputed, the changed columns written (version + 1; no stamps and no history
+        entry: nobody edited the record, and the source record's history says what moved),
+        then roll-ups fed by them and automations watching them follow. How many records
+        changed."""
+        if not updates:
+            return 0
+        compiled = self.runtime.entity(entity)
+        store = self.runtime.store
+        table = self.runtime.tables.entity(entity)
+        query = sa.select(table).where(
+            table.c.id.in_(sorted(updates)), table.c.deleted_at.is_(None)
+        )
+        rows = {int(row.id): row._mapping for row in connection.execute(query)}
+        children = store.children_of(connection, entity, sorted(rows))
+        context = self.runtime.contexts.for_actor(Actor.system())
+        loader = RelationLoader(connection, store)
+        fields = compiled.spec.fields
+        writes: list[tuple[int, dict[str, Any]]] = []
+        changes: list[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]] = []
+        events: list[ChangeEvent] = []
+        for record_id, row in rows.items():
+            current = store.column_values(entity, row) | children[record_id]
+            # rows of subforms are copied (formulas write into them); values are immutable
+            new = {k: copy.deepcopy(v) if isinstance(v, list) else v for k, v in current.items()}
+            new |= dict(updates[record_id])
+            env = RecordEnv(new, fields, context, loader, entity=entity)
+
+            def rows_env(field: Any, values: Mapping[str, Any], parent: RecordEnv = env) -> Any:
+                return RecordEnv(values, field.spec.subfields, context, loader, parent=parent)
+
+            compute_formulas(compiled.fields, new, env, rows_env, Problems())
+            changed = frozenset(
+                name
+                for name, stored in compiled.tables.fields.items()
+                if stored.has_column and not same_value(current.get(name), new.get(name))
+            )
+            if not changed:
+                continue
+            writes.append((record_id, {name: new[name] for name in changed}))
+            after = new | {"id": record_id, "version": int(row["version"]) + 1}
+            changes.append((current | {"id": record_id}, after))
+            events.append(
+                ChangeEvent(
+                    EventKind.UPDATED,
+                    entity,
+                    record_id,
+                    int(row["version"]) + 1,
+                    "system",
+                    after,
+                    old=current,
+                    changed=changed,
+                )
+            )
+        store.derive(connection, entity, writes)
+        self.roll(connection, entity, changes, options)
+        if events and self.watched(EventKind.UPDATED, entity, options):
+            self.emit(connection, Actor.system(), events, options)
+        return len(writes)
 
     def roll(
         self,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -63,7 +63,8 @@ class CompiledRollup:
     match: CheckedExpr | None
     where: CheckedExpr | None
     value: CheckedExpr | None
-    reads: frozenset[str]
+    reads: frozenset[str]  # source fields it reads
+    holder_reads: frozenset[str]  # the holder's own fields its `match` reads (`this.x`)
 
 
 class Rollups:
@@ -73,6 +74,7 @@ class Rollups:
         self.runtime = runtime
         self.by_source: dict[str, list[CompiledRollup]] = {}
         self.by_entity: dict[str, list[CompiledRollup]] = {}
+        self._queries: dict[tuple[str, str], sa.Select[Any]] = {}
         scopes = ScopeBuilder(runtime.app, runtime.registry)
         for entity in runtime.app.entities.values():
             for field in entity.fields.values():
@@ -97,18 +99,67 @@ class Rollups:
     ) -> None:
         """Bring up to date the roll-ups the writes of `source` records can change; each
         change is (old values or None when created, new values or None when deleted)."""
+        pending: dict[str, dict[int, dict[str, Any]]] = {}
         for rollup in self.by_source.get(source, ()):
             relevant = [(old, new) for old, new in changes if _touches(rollup, old, new)]
             if not relevant:
                 continue
             ids = self._affected(connection, rollup, relevant)
             if ids:
-                self._write(connection, service, rollup, sorted(ids), options)
+                self._collect(connection, rollup, sorted(ids), pending)
+        self._derive(connection, service, pending, options)
+
+    def holds(self, entity: str) -> bool:
+        """True when records of `entity` hold roll-ups."""
+        return entity in self.by_entity
+
+    def refresh_holders(
+        self,
+        connection: Connection,
+        service: RecordService,
+        entity: str,
+        ids: Sequence[int],
+        options: WriteOptions,
+        changed: frozenset[str] | None = None,
+    ) -> None:
+        """Compute the roll-ups of holder records themselves: new or restored ones (`changed`
+        None: all their roll-ups), or ones whose own fields a `match` reads changed (a target
+        moved to another period or person)."""
+        pending: dict[str, dict[int, dict[str, Any]]] = {}
+        for rollup in self.by_entity.get(entity, ()):
+            if changed is None or rollup.holder_reads & changed:
+                self._collect(connection, rollup, ids, pending)
+        self._derive(connection, service, pending, options)
+
+    def _collect(
+        self,
+        connection: Connection,
+        rollup: CompiledRollup,
+        ids: Sequence[int],
+        pending: dict[str, dict[int, dict[str, Any]]],
+    ) -> None:
+        values = self.values_of(connection, rollup, ids)
+        held = pending.setdefault(rollup.entity, {})
+        for record_id, value in values.items():
+            held.setdefault(record_id, {})[rollup.field] = value
+
+    @staticmethod
+    def _derive(
+        connection: Connection,
+        service: RecordService,
+        pending: Mapping[str, Mapping[int, Mapping[str, Any]]],
+        options: WriteOptions,
+    ) -> int:
+        """Write what changed, one derived write per holder (all its roll-ups at once)."""
+        return sum(
+            service.derive_in(connection, entity, updates, options)
+            for entity, updates in pending.items()
+        )
 
     def recompute(
         self, connection: Connection, service: RecordService, entity: str | None = None
     ) -> int:
-        """Recompute every roll-up (of `entity`, or of all entities); how many values
+        """Recompute every roll-up (of `entity`, or of all entities); how many records
         changed."""
         changed = 0
         for name, rollups in self.by_entity.items():
@@ -121,9 +172,10 @@ class Rollups:
                     sa.select(table.c.id).where(table.c.deleted_at.is_(None))
                 )
             )
-            options = WriteOptions(trusted=True)
+            pending: dict[str, dict[int, dict[str, Any]]] = {}
             for rollup in rollups:
-                changed += self._write(connection, service, rollup, ids, options)
+                self._collect(connection, rollup, ids, pending)
+            changed += self._derive(connection, service, pending, WriteOptions(trusted=True))
         return changed
 
     # -- which records, and their new values ------------------------------------------------
@@ -156,6 +208,21 @@ class Rollups:
         self, connection: Connection, rollup: CompiledRollup, ids: Sequence[int]
     ) -> dict[int, Any]:
         """The roll-up's value for each record, by one aggregate query per batch."""
+        query = self._aggregate_query(rollup)
+        found: dict[int, Any] = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = list(ids[start : start + _BATCH])
+            for record_id, value in connection.execute(query, {"ids": chunk}):
+                found[int(record_id)] = self._typed(rollup, value)
+        return found
+
+    def _aggregate_query(self, rollup: CompiledRollup) -> sa.Select[Any]:
+        """`SELECT holder.id, (aggregate over the matching sources) … WHERE holder.id IN
+        :ids`, built once per roll-up (its clauses depend on no value of a run)."""
+        key = (rollup.entity, rollup.field)
+        kept = self._queries.get(key)
+        if kept is not None:
+            return kept
         tables = self.runtime.tables
         holder = tables.entity(rollup.entity).alias("holder")
         source = tables.entity(rollup.source).alias("source")
@@ -174,13 +241,12 @@ class Rollups:
             conditions.append(compile_sql_condition(rollup.where, scope, context))
         aggregate = _aggregate(rollup, scope, context)
         subquery = sa.select(aggregate).where(*conditions).scalar_subquery()
-        found: dict[int, Any] = {}
-        for start in range(0, len(ids), _BATCH):
-            chunk = list(ids[start : start + _BATCH])
-            query = sa.select(holder.c.id, sa.type_coerce(subquery, _read_as(rollup, source)))
-            for record_id, value in connection.execute(query.where(holder.c.id.in_(chunk))):
-                found[int(record_id)] = self._typed(rollup, value)
-        return found
+        query: sa.Select[Any] = sa.select(
+            holder.c.id, sa.type_coerce(subquery, _read_as(rollup))
+        ).where(holder.c.id.in_(sa.bindparam("ids", expanding=True)))
+        if not _reads_the_clock(rollup):  # today() / now() / me() are constants of a run
+            self._queries[key] = query
+        return query
 
     def _typed(self, rollup: CompiledRollup, value: Any) -> Any:
         """The aggregate as the field stores it: 0 for a sum or count over nothing, a
@@ -191,35 +257,22 @@ class Rollups:
         if isinstance(value, datetime) and result == "date":
             return value.astimezone(self.runtime.contexts.timezone).date()
         if isinstance(value, float):
-            return Decimal(repr(value))
+            value = Decimal(repr(value))
+        if isinstance(value, Decimal):
+            column = self.runtime.tables.entity(rollup.entity).c[rollup.field].type
+            places = getattr(column, "digits", None)
+            if places is None:
+                places = getattr(column, "scale", None)
+            if isinstance(places, int):  # an average to the stored precision (money: cents)
+                return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return value
 
-    def _write(
-        self,
-        connection: Connection,
-        service: RecordService,
-        rollup: CompiledRollup,
-        ids: Sequence[int],
-        options: WriteOptions,
-    ) -> int:
-        """Write the records whose roll-up changed; how many."""
-        fresh = self.values_of(connection, rollup, ids)
-        store = self.runtime.store
-        written = 0
-        for record_id, value in fresh.items():
-            row = store.select_row(connection, rollup.entity, record_id)
-            if row is None or same_value(row[rollup.field], value):
-                continue
-            write = WriteOptions(
-                trusted=True, rollups=frozenset({rollup.field}), cause=options.cause,
-                automations=options.automations, details={"rollup": rollup.field},
-            )  # fmt: skip
-            service.update_in(
-                connection, Actor.system(), rollup.entity, record_id, {rollup.field: value},
-                version=None, options=write,
-            )  # fmt: skip
-            written += 1
-        return written
+
+def _reads_the_clock(rollup: CompiledRollup) -> bool:
+    """True when an expression of the roll-up calls a function whose value depends on the
+    moment or the user (compiled as a constant, so the query cannot be kept)."""
+    texts = (found.text for found in (rollup.match, rollup.where, rollup.value) if found)
+    return any(name in text for text in texts for name in ("today(", "now(", "me("))
 
 
 def _touches(
@@ -244,7 +297,7 @@ def _aggregate(rollup: CompiledRollup, scope: _PairScope, context: Any) -> Claus
     return sa.func.min(value) if kind == "min" else sa.func.max(value)
 
 
-def _read_as(rollup: CompiledRollup, source: Any) -> Any:
+def _read_as(rollup: CompiledRollup) -> Any:
     """The SQL type the aggregate is read as: a count is an integer, an average an exact
     number, a sum / min / max the type of the value expression (money in yuan, exact
     numbers, UTC datetimes, as every compiled expression)."""
@@ -316,7 +369,17 @@ def _compile(
             reads.update(path[0] for path in found.names_used if path and path[0] != THIS)
     if spec.link is not None:
         reads.add(spec.link)
-    return CompiledRollup(entity, field.name, spec, source, match, where, value, frozenset(reads))
+    holder_reads = {
+        path[1]
+        for found in (match, where, value)
+        if found is not None
+        for path in found.names_used
+        if len(path) > 1 and path[0] == THIS
+    }
+    return CompiledRollup(
+        entity, field.name, spec, source, match, where, value, frozenset(reads),
+        frozenset(holder_reads),
+    )  # fmt: skip
 
 
 def holders(rollups: Iterable[CompiledRollup]) -> frozenset[str]:

@@ -622,6 +622,7 @@ def test_an_overdue_contract_approval_tells_the_owner_and_two_levels_of_managers
 
 # -- the paths through roll-ups (not maintained yet) ---------------------------------------
 
+
 def test_a_won_deal_counts_towards_the_target_and_accrues_the_bonus(sales: Engine) -> None:
     month = target(sales, "manager_east", "East 1 March", user="rep_east_1",
                    amount=Decimal(100000))  # fmt: skip
