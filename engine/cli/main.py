@@ -10,6 +10,7 @@ from engine.cli.check import check_command
 from engine.cli.context import CliContext
 from engine.cli.graph import graph_command
 from engine.cli.migrate import migrate
+from engine.cli.new import new_command
 from engine.cli.recompute import recompute_command
 from engine.cli.runs import runs_command
 from engine.cli.schema import schema_command
@@ -41,6 +42,7 @@ def main(ctx: click.Context, project_root: Path) -> None:
 main.add_command(check_command)
 main.add_command(graph_command)
 main.add_command(migrate)
+main.add_command(new_command)
 main.add_command(recompute_command)
 main.add_command(runs_command)
 main.add_command(schema_command)
