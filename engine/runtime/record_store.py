@@ -316,11 +316,17 @@ class RecordStore:
         return statement
 
     def derive(
-        self, connection: Connection, entity: str, updates: Sequence[tuple[int, Mapping[str, Any]]]
+        self,
+        connection: Connection,
+        entity: str,
+        updates: Sequence[tuple[int, Mapping[str, Any]]],
+        *,
+        bump: bool = True,
     ) -> None:
         """Write derived column values (roll-ups and the formulas over them) of live records:
-        their version goes up by one, their stamps stay (nobody edited them). Records with the
-        same set of columns are written by one executemany."""
+        their version goes up by one (not for records created in this very write: `bump`
+        False), their stamps stay (nobody edited them). Records with the same set of columns
+        are written by one executemany."""
         tables = self.entity(entity)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for record_id, values in updates:
@@ -332,7 +338,8 @@ class RecordStore:
             sets: dict[str, Any] = {
                 name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names
             }
-            sets["version"] = table.c.version + 1
+            if bump:
+                sets["version"] = table.c.version + 1
             statement = (
                 table.update()
                 .where(table.c.id == sa.bindparam("w_id"), table.c.deleted_at.is_(None))

@@ -257,7 +257,8 @@ class RecordService:
         self._after_insert(connection, actor, compiled, int(row["id"]), new, options, at)
         self.roll(connection, entity, [(None, dict(new) | {"id": int(row["id"])})], options)
         if self.rollups.holds(entity):  # its own roll-ups: what is already there counts
-            self.rollups.refresh_holders(connection, self, entity, [int(row["id"])], options)
+            ids = [int(row["id"])]
+            self.rollups.refresh_holders(connection, self, entity, ids, options, created=True)
         if self.watched(EventKind.CREATED, entity, options):
             event = _created(entity, actor, int(row["id"]), new, stamps)
             self.emit(connection, actor, [event], options)
@@ -317,7 +318,7 @@ class RecordService:
         self.roll(connection, entity, made, options)
         if self.rollups.holds(entity):
             ids = [int(row["id"]) for row in stored]
-            self.rollups.refresh_holders(connection, self, entity, ids, options)
+            self.rollups.refresh_holders(connection, self, entity, ids, options, created=True)
         if self.watched(EventKind.CREATED, entity, options):
             # Imports fire rules too: the whole batch's events in one call.
             events = [
@@ -504,12 +505,14 @@ class RecordService:
         entity: str,
         updates: Mapping[int, Mapping[str, Any]],
         options: WriteOptions,
+        *,
+        created: bool = False,
     ) -> int:
         """Write derived values — roll-ups — of live records of `entity`: their formulas
         are recomputed, the changed columns written (version + 1; no stamps and no history
         entry: nobody edited the record, and the source record's history says what moved),
-        then roll-ups fed by them and automations watching them follow. How many records
-        changed."""
+        then roll-ups fed by them and automations watching them follow. Records `created` in
+        this very write keep version 1 and fire no update. How many records changed."""
         if not updates:
             return 0
         compiled = self.runtime.entity(entity)
@@ -537,31 +540,35 @@ class RecordService:
                 return RecordEnv(values, field.spec.subfields, context, loader, parent=parent)
 
             compute_formulas(compiled.fields, new, env, rows_env, Problems())
+            # only the roll-ups given and the formulas can have moved
+            candidates = (*updates[record_id], *compiled.fields.formula_order)
             changed = frozenset(
                 name
-                for name, stored in compiled.tables.fields.items()
-                if stored.has_column and not same_value(current.get(name), new.get(name))
+                for name in candidates
+                if compiled.tables.fields[name].has_column
+                and not same_value(current.get(name), new.get(name))
             )
             if not changed:
                 continue
             writes.append((record_id, {name: new[name] for name in changed}))
-            after = new | {"id": record_id, "version": int(row["version"]) + 1}
+            version = int(row["version"]) + (0 if created else 1)
+            after = new | {"id": record_id, "version": version}
             changes.append((current | {"id": record_id}, after))
             events.append(
                 ChangeEvent(
                     EventKind.UPDATED,
                     entity,
                     record_id,
-                    int(row["version"]) + 1,
+                    version,
                     "system",
                     after,
                     old=current,
                     changed=changed,
                 )
             )
-        store.derive(connection, entity, writes)
+        store.derive(connection, entity, writes, bump=not created)
         self.roll(connection, entity, changes, options)
-        if events and self.watched(EventKind.UPDATED, entity, options):
+        if events and not created and self.watched(EventKind.UPDATED, entity, options):
             self.emit(connection, Actor.system(), events, options)
         return len(writes)
 

@@ -121,6 +121,8 @@ class Rollups:
         ids: Sequence[int],
         options: WriteOptions,
         changed: frozenset[str] | None = None,
+        *,
+        created: bool = False,
     ) -> None:
         """Compute the roll-ups of holder records themselves: new or restored ones (`changed`
         None: all their roll-ups), or ones whose own fields a `match` reads changed (a target
@@ -129,7 +131,7 @@ class Rollups:
         for rollup in self.by_entity.get(entity, ()):
             if changed is None or rollup.holder_reads & changed:
                 self._collect(connection, rollup, ids, pending)
-        self._derive(connection, service, pending, options)
+        self._derive(connection, service, pending, options, created=created)
 
     def _collect(
         self,
@@ -149,10 +151,12 @@ class Rollups:
         service: RecordService,
         pending: Mapping[str, Mapping[int, Mapping[str, Any]]],
         options: WriteOptions,
+        *,
+        created: bool = False,
     ) -> int:
         """Write what changed, one derived write per holder (all its roll-ups at once)."""
         return sum(
-            service.derive_in(connection, entity, updates, options)
+            service.derive_in(connection, entity, updates, options, created=created)
             for entity, updates in pending.items()
         )
 
