@@ -14,16 +14,14 @@ import itertools
 import os
 import tempfile
 import textwrap
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
-from bench.harness import ROOT, Comparison, compare, write_section
+from bench.harness import ROOT, Comparison, bench_database, compare, write_section
 from engine.plugins import default_registry
 from engine.runtime.engine import Engine
-from engine.storage.scratch import scratch_schema
 
 RULES = 200
 BATCH = 50
@@ -159,16 +157,6 @@ def write_app(folder: Path, *, rules: int, tagged: bool) -> Path:
     return folder
 
 
-@contextmanager
-def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{(folder / f'auto-{uuid.uuid4().hex[:6]}.db').as_posix()}"
-        return
-    assert pg_url is not None
-    with scratch_schema(pg_url, "fw_bench") as url:
-        yield url
-
-
 def _engine(app: Path, url: str, folder: Path, *, people: bool = True) -> Engine:
     registry, problems = default_registry(ROOT)
     assert not problems, problems
@@ -203,7 +191,7 @@ def _timings(
     with ExitStack() as stack:
         # One database for both apps: the same tables, files and caches, so the only
         # difference measured is the rules.
-        url = stack.enter_context(_database(kind, folder, pg_url))
+        url = stack.enter_context(bench_database(kind, folder, pg_url, "auto"))
         busy = _engine(busy_app, url, folder)
         stack.callback(busy.close)
         plain = _engine(plain_app, url, folder, people=False)

@@ -23,11 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, Comparison, compare, write_section
+from bench.harness import ROOT, Comparison, bench_database, compare, write_section
 from engine.plugins import default_registry
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import OutboxDelivery, OutboxStore
-from engine.storage.scratch import scratch_schema
 
 APP = "relay"
 BATCH = 200
@@ -83,16 +82,6 @@ def _receiver() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@contextmanager
-def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{(folder / f'outbox-{uuid.uuid4().hex[:6]}.db').as_posix()}"
-        return
-    assert pg_url is not None
-    with scratch_schema(pg_url, "fw_bench") as url:
-        yield url
 
 
 def _engine(url: str, folder: Path) -> Engine:
@@ -170,7 +159,7 @@ def run(pg_url: str | None = None, quick: bool = False) -> list[Comparison]:
     folder = Path(tempfile.mkdtemp(prefix="formwork-bench-outbox-"))
     rows: list[Comparison] = []
     for kind in ["sqlite"] + (["postgresql"] if pg_url else []):
-        with _database(kind, folder, pg_url) as url:
+        with bench_database(kind, folder, pg_url, "outbox") as url:
             rows.append(_timings(kind, url, folder, batch, reps))
     rates = [
         f"{row.name}: {batch / row.subject_s:,.0f} messages/s "

@@ -14,17 +14,15 @@ import argparse
 import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.harness import Comparison, compare, sales_engine, write_section
+from bench.harness import Comparison, bench_database, compare, sales_engine, write_section
 from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.preparation import WriteOptions
-from engine.storage.scratch import scratch_schema
 
 BATCH = 20
 REPETITIONS = 9
@@ -141,20 +139,10 @@ def _check(engine: Engine, deal: int) -> None:
             assert target["actual"] == amount, (target["name"], target["actual"], amount)
 
 
-@contextmanager
-def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{(folder / 'rollups.db').as_posix()}"
-        return
-    assert pg_url is not None
-    with scratch_schema(pg_url, "fw_bench") as url:
-        yield url
-
-
 def _timings(
     kind: str, folder: Path, pg_url: str | None, batch: int, reps: int
 ) -> tuple[Comparison, int]:
-    with _database(kind, folder, pg_url) as url:
+    with bench_database(kind, folder, pg_url, "rollups") as url:
         engine = sales_engine(url, folder)
         try:
             deal, targets = _setup(engine)

@@ -16,19 +16,16 @@ import os
 import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import Comparison, compare, sales_engine, write_section
+from bench.harness import Comparison, bench_database, compare, sales_engine, write_section
 from engine.runtime.engine import Engine
 from engine.runtime.workflow_service import ActionRequest
-from engine.storage.scratch import scratch_schema
 
 APP = "sales_crm"
 BATCH = 50
@@ -67,17 +64,6 @@ class MemoryLevel:
 
 
 # -- the app, its people and records ---------------------------------------------------------
-
-
-@contextmanager
-def _database(kind: str, folder: Path, pg_url: str | None) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a PostgreSQL schema dropped after."""
-    if kind == "sqlite":
-        yield f"sqlite:///{(folder / f'workflow-{uuid.uuid4().hex[:6]}.db').as_posix()}"
-        return
-    assert pg_url is not None
-    with scratch_schema(pg_url, "fw_bench") as url:
-        yield url
 
 
 def _engine(url: str, folder: Path) -> Engine:
@@ -224,7 +210,7 @@ def memory(folder: Path, levels: Sequence[int]) -> tuple[int, list[MemoryLevel],
     """Submit contracts in chunks until each level of records waits in the manager's step;
     the traced live memory (after gc) at the start and at each level, and the machines'
     model count at the end."""
-    with _database("sqlite", folder, None) as url:
+    with bench_database("sqlite", folder, None, "workflow") as url:
         engine = _engine(url, folder)
         try:
             customer = _customer(engine)
@@ -296,7 +282,7 @@ def run(pg_url: str | None = None, quick: bool = False) -> list[Comparison]:
     rows: list[Comparison] = []
     kinds = ["sqlite"] + (["postgresql"] if pg_url else [])
     for kind in kinds:
-        with _database(kind, folder, pg_url) as url:
+        with bench_database(kind, folder, pg_url, "workflow") as url:
             rows += _timings(kind, url, folder)
     start, levels, models = memory(folder, QUICK_LEVELS if quick else MEMORY_LEVELS)
     text, _ = _memory_text(start, levels, models)

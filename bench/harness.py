@@ -11,7 +11,9 @@ import gc
 import platform
 import statistics
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,3 +148,17 @@ def sales_engine(database_url: str, folder: Path) -> Engine:
     )
     engine.migrate()
     return engine
+
+
+@contextmanager
+def bench_database(kind: str, folder: Path, pg_url: str | None, name: str) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file `name-….db` in `folder`, or a PostgreSQL
+    schema of its own on `pg_url`, dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{(folder / f'{name}-{uuid.uuid4().hex[:6]}.db').as_posix()}"
+        return
+    from engine.storage.scratch import scratch_schema
+
+    assert pg_url is not None
+    with scratch_schema(pg_url, "fw_bench") as url:
+        yield url
