@@ -140,10 +140,26 @@ class Rollups:
         ids: Sequence[int],
         pending: dict[str, dict[int, dict[str, Any]]],
     ) -> None:
+        self._lock(connection, rollup.entity, ids)
         values = self.values_of(connection, rollup, ids)
         held = pending.setdefault(rollup.entity, {})
         for record_id, value in values.items():
             held.setdefault(record_id, {})[rollup.field] = value
+
+    def _lock(self, connection: Connection, entity: str, ids: Sequence[int]) -> None:
+        """PostgreSQL: lock the holders (in id order) before reading their aggregates, so two
+        transactions feeding one holder take turns — the second computes after the first
+        committed and sees its sources (no lost update). SQLite has one writer anyway."""
+        if connection.dialect.name != "postgresql" or not ids:
+            return
+        table = self.runtime.tables.entity(entity)
+        query = (
+            sa.select(table.c.id)
+            .where(table.c.id.in_(sorted(ids)))
+            .order_by(table.c.id)
+            .with_for_update()
+        )
+        connection.execute(query).all()
 
     @staticmethod
     def _derive(
