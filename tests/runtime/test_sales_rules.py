@@ -465,6 +465,34 @@ def test_people_behind_pace_hear_of_it_on_monday_morning(sales: Engine, clock: F
     assert draft["status"] == "draft"
 
 
+# -- weekly_team_review --------------------------------------------------------------------
+
+
+def test_each_manager_gets_the_teams_month_on_friday_evening(
+    sales: Engine, clock: FixedClock
+) -> None:
+    east = sales.people.team_by_name("East").id
+    month = target(sales, "director", "East March", scope="team", team=east,
+                   amount=Decimal(200000))  # fmt: skip
+    publish(sales, "director", month)
+    client = customer(sales, "rep_east_1", "Review Co")
+    opportunity = deal(sales, "rep_east_1", client, "Reviewed")
+    to_proposal(sales, "rep_east_1", opportunity)
+    act(sales, "rep_east_1", opportunity, "win", entity="deal")  # ¥1,000 won today
+    worker = Worker(sales)
+    worker.run_once()  # starts the job
+    clock.set(at_shanghai(date(2026, 3, 6), 16, 59))
+    worker.run_once()
+    assert runs(sales, "weekly_team_review") == []
+    clock.set(at_shanghai(date(2026, 3, 6), 17, 0))
+    worker.run_once()
+    assert told(sales, "manager_east") == ["Deal won: Reviewed", "Weekly review: East March"]
+    assert "won so far ¥1000.00 (0.5 %)" in bodies(sales, "manager_east")[-1]
+    assert told(sales, "manager_west") == []
+    [run] = runs(sales, "weekly_team_review")
+    assert (run.status, run.actions[0]["records"]) == ("done", 1)
+
+
 # -- target_publish_split ------------------------------------------------------------------
 
 
