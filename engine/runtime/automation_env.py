@@ -13,21 +13,18 @@ columns, the bound names are constants of this run (`parent == record` is `paren
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.automation import RecordRef
 from engine.expr import EvalContext
+from engine.runtime.link_filters import sql_literal
 from engine.runtime.record_env import RecordEnv, RelationLoader
 from engine.spec.model import AppSpec
-from engine.storage.sql_functions import ExactNumber, UtcDateTime
 from engine.storage.sql_scope import EntitySqlScope
 
-__all__ = ["AutomationEnv", "Bound", "BoundSqlScope", "sql_constant"]
+__all__ = ["AutomationEnv", "Bound", "BoundSqlScope"]
 
 Bound = RecordRef | Mapping[str, Any] | RecordEnv
 """What a name can be bound to: a record, a table's outputs, or a record's values."""
@@ -91,25 +88,6 @@ class AutomationEnv:
         return RecordEnv(values, spec.fields, self._context, self.loader, entity=ref.entity)
 
 
-def sql_constant(value: Any) -> ColumnElement[Any]:
-    """A run's value as a typed SQL constant."""
-    if value is None:
-        return sa.null()
-    if isinstance(value, bool):
-        return sa.true() if value else sa.false()
-    if isinstance(value, int):
-        return sa.literal(value, sa.BigInteger)
-    if isinstance(value, Decimal | float):
-        return sa.literal(Decimal(str(value)), ExactNumber())
-    if isinstance(value, datetime):
-        return sa.literal(value, UtcDateTime())
-    if isinstance(value, date):
-        return sa.literal(value, sa.Date)
-    if isinstance(value, str):
-        return sa.literal(value, sa.String)
-    raise LookupError(f"a {type(value).__name__} value cannot be used in a database filter")
-
-
 class BoundSqlScope:
     """A `SqlScope` over the target entity where bound names are constants."""
 
@@ -120,5 +98,5 @@ class BoundSqlScope:
     def column(self, path: tuple[str, ...]) -> ColumnElement[Any]:
         """A bound name's value as a constant, else the target's column."""
         if path and path[0] in self.env.names:
-            return sql_constant(self.env.resolve(path))
+            return sql_literal(self.env.resolve(path))
         return self.inner.column(path)

@@ -30,7 +30,7 @@ from engine.storage.sql_functions import ExactNumber, UtcDateTime
 from engine.storage.sql_scope import EntitySqlScope
 from engine.storage.tables import AppTables
 
-__all__ = ["THIS", "Clause", "ThisScope", "link_filter_condition"]
+__all__ = ["THIS", "Clause", "ThisScope", "link_filter_condition", "sql_literal"]
 
 THIS = "this"
 Clause = ColumnElement[Any]
@@ -87,14 +87,14 @@ class ThisScope:
         value = self.this.get(name)
         stored = self.tables.entity_tables(self.entity).fields.get(name)
         if not rest:
-            return _literal(value)
+            return sql_literal(value)
         kind = stored.shape.kind if stored is not None else None
         if kind is ShapeKind.LINK and stored is not None and stored.shape.target is not None:
             linked = self.tables.entity(stored.shape.target).alias()
             inner = EntitySqlScope(self.tables, stored.shape.target, linked).column(rest)
-            return sa.select(inner).where(linked.c.id == _literal(value)).scalar_subquery()
+            return sa.select(inner).where(linked.c.id == sql_literal(value)).scalar_subquery()
         if kind in (ShapeKind.USER, ShapeKind.TEAM) or name in ("created_by", "updated_by"):
-            clause, member_kind = _literal(value), "team" if kind is ShapeKind.TEAM else "user"
+            clause, member_kind = sql_literal(value), "team" if kind is ShapeKind.TEAM else "user"
             for member in rest:
                 step = user_member if member_kind == "user" else team_member
                 clause, member_kind = step(self.tables.system, clause, member)
@@ -102,12 +102,15 @@ class ThisScope:
         raise LookupError(f"'this.{name}' has no members ('{rest[0]}')")
 
 
-def _literal(value: Any) -> Clause:
-    """A bound value typed as the expression compiler types columns."""
+def sql_literal(value: Any) -> Clause:
+    """A value of a record (or of an automation run) as a bound SQL value typed as the
+    expression compiler types columns: exact numbers, UTC datetimes, dates, ids, text."""
     if value is None:
         return sa.null()
     if isinstance(value, bool):
         return sa.true() if value else sa.false()
+    if isinstance(value, float):
+        value = Decimal(repr(value))
     if isinstance(value, Decimal):
         return sa.literal(value, ExactNumber())
     if isinstance(value, datetime):
@@ -117,5 +120,5 @@ def _literal(value: Any) -> Clause:
     if isinstance(value, int):
         return sa.literal(value, sa.BigInteger)
     if isinstance(value, list | tuple):
-        raise LookupError("a list value of 'this' cannot be compared in a filter")
+        raise LookupError("a list value cannot be compared in a database filter")
     return sa.literal(value, sa.String)

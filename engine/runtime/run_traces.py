@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from engine.automation import RecordRef
+from engine.runtime.record_store import inserted_id
 from engine.storage.system_tables import SystemTables
 
 __all__ = ["RunRow", "RunTraceStore", "json_ready"]
@@ -78,7 +79,7 @@ class RunTraceStore:
         values = {"app": self.app, "status": "running", "conditions": [], "actions": []}
         values |= dict(row)
         if values.get("dedupe_key") is None:
-            return _inserted(connection.execute(self.table.insert().values(**values)))
+            return inserted_id(connection.execute(self.table.insert().values(**values)))
         insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
         statement = (
             insert(self.table)
@@ -99,7 +100,7 @@ class RunTraceStore:
         values.pop("id", None)
         # The failed run's key stays free: the change it belonged to never happened.
         values["dedupe_key"] = None
-        return _inserted(connection.execute(self.table.insert().values(**values)))
+        return inserted_id(connection.execute(self.table.insert().values(**values)))
 
     def list(
         self,
@@ -140,12 +141,6 @@ class RunTraceStore:
         c = self.table.c
         query = sa.select(c.status, sa.func.count()).where(c.app == self.app).group_by(c.status)
         return {str(status): int(count) for status, count in connection.execute(query)}
-
-
-def _inserted(result: sa.CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def _run(row: Mapping[Any, Any]) -> RunRow:
