@@ -147,9 +147,10 @@ class Rollups:
             held.setdefault(record_id, {})[rollup.field] = value
 
     def _lock(self, connection: Connection, entity: str, ids: Sequence[int]) -> None:
-        """PostgreSQL: lock the holders (in id order) before reading their aggregates, so two
-        transactions feeding one holder take turns — the second computes after the first
-        committed and sees its sources (no lost update). SQLite has one writer anyway."""
+        """PostgreSQL: lock the holders (in id order, `FOR NO KEY UPDATE`) before reading
+        their aggregates, so two transactions feeding one holder take turns — the second
+        computes after the first committed and sees its sources (no lost update). SQLite
+        has one writer anyway."""
         if connection.dialect.name != "postgresql" or not ids:
             return
         table = self.runtime.tables.entity(entity)
@@ -157,7 +158,9 @@ class Rollups:
             sa.select(table.c.id)
             .where(table.c.id.in_(sorted(ids)))
             .order_by(table.c.id)
-            .with_for_update()
+            # NO KEY UPDATE: a writer inserting a source row holds KEY SHARE on the holder
+            # (its foreign key); FOR UPDATE would wait for that and deadlock two writers
+            .with_for_update(key_share=True)
         )
         connection.execute(query).all()
 
