@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bench import bench_api, bench_check, bench_list, bench_workflow
+from bench import bench_api, bench_check, bench_dashboard, bench_list, bench_workflow
 
 
 def main() -> None:
     """Run all benchmark modules in turn."""
-    for module in (bench_check, bench_api, bench_list, bench_workflow):
+    for module in (bench_check, bench_api, bench_list, bench_workflow, bench_dashboard):
         module.run()
 
 

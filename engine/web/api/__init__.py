@@ -5,7 +5,14 @@ OpenAPI document generated from the loaded app."""
 from __future__ import annotations
 
 # The route modules register their views on `bp` when imported.
-from engine.web.api import automations, document, identity, records, workflow  # noqa: F401
+from engine.web.api import (  # noqa: F401
+    automations,
+    dashboards,
+    document,
+    identity,
+    records,
+    workflow,
+)
 from engine.web.api.blueprint import URL_PREFIX, bp
 from engine.web.api.openapi import build_openapi
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from engine.runtime.dashboards import WIDGET_TYPES
 from engine.runtime.workflow_service import APPROVAL_ONLY_ACTIONS
 from engine.spec.model import AppSpec, EntitySpec
 from engine.spec.registry import Registry
@@ -15,6 +16,7 @@ from engine.web.api.openapi_schemas import (
     MAX_ID,
     action_request_schema,
     create_schema,
+    dashboard_schemas,
     record_schema,
     update_schema,
     workflow_schemas,
@@ -71,6 +73,8 @@ def build_openapi(app: AppSpec, registry: Registry, *, prefix: str = "/api/v1") 
     if any(entity.workflow is not None for entity in app.entities.values()):
         schemas.update(workflow_schemas())
         paths.update(_inbox_paths(prefix))
+    schemas.update(dashboard_schemas(sorted(WIDGET_TYPES)))
+    paths.update(_dashboard_paths(f"{prefix}/{app.id}", app))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": f"{app.id} API", "version": str(app.version or 1)},
@@ -240,6 +244,45 @@ def _automation_run_schema() -> Schema:
             },
         },
     }
+
+
+def _dashboard_paths(base: str, app: AppSpec) -> dict[str, Schema]:
+    locale: Schema = {
+        "name": "locale",
+        "in": "query",
+        "schema": {"type": "string", "enum": list(app.locales)},
+        "description": "The language of labels (default: the caller's).",
+    }
+    paths: dict[str, Schema] = {
+        f"{base}/dashboards": {
+            "get": _operation(
+                "list_dashboards",
+                "The dashboards the caller may open.",
+                _ok("DashboardList"),
+                (400, 401),
+                parameters=[locale],
+            ),
+        },
+    }
+    if app.dashboards:
+        name: Schema = {
+            "name": "name",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "enum": list(app.dashboards)},
+        }
+        paths[f"{base}/dashboards/{{name}}"] = {
+            "parameters": [name],
+            "get": _operation(
+                "read_dashboard",
+                "A dashboard computed for the caller: only the records and fields they may "
+                "read; a widget that failed carries `error`.",
+                _ok("Dashboard"),
+                (400, 401, 403, 404),
+                parameters=[locale],
+            ),
+        }
+    return paths
 
 
 def _inbox_paths(prefix: str) -> dict[str, Schema]:

@@ -23,6 +23,7 @@ __all__ = [
     "SYSTEM_PROPERTIES",
     "action_request_schema",
     "create_schema",
+    "dashboard_schemas",
     "field_schema",
     "is_read_only",
     "record_schema",
@@ -323,3 +324,102 @@ def _describe(entity: EntitySpec) -> str:
     if isinstance(label, Mapping):
         return str(label.get("en") or next(iter(label.values()), entity.name))
     return str(label or entity.name)
+
+
+def dashboard_schemas(widget_types: list[str]) -> dict[str, Schema]:
+    """The shapes of the dashboard routes: the list (`DashboardList`) and one dashboard
+    computed for the caller (`Dashboard`, its `DashboardWidget`s and their points)."""
+    strings = {"type": "array", "items": {"type": "string"}}
+    number: Schema = {
+        "description": "An exact number (money in yuan, a percent as a ratio), an integer, "
+        "or a date for the min / max of dates; null when there is none.",
+    }
+    text = {"type": "string"}
+    widget_type = {"type": "string", "enum": widget_types}
+    return {
+        "DashboardList": _items(_dashboard_summary(widget_type)),
+        "Dashboard": {
+            "type": "object",
+            "required": ["name", "label", "today", "widgets"],
+            "properties": {
+                "name": text,
+                "label": text,
+                "today": {"type": "string", "format": "date"},
+                "widgets": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/DashboardWidget"},
+                },
+            },
+        },
+        "DashboardWidget": {
+            "type": "object",
+            "required": ["id", "type", "title", "points", "columns", "rows", "error"],
+            "properties": {
+                "id": text,
+                "type": widget_type,
+                "title": text,
+                "entity": {"type": "string", "nullable": True},
+                "width": {"type": "integer", "nullable": True},
+                "value_type": {
+                    "type": "string",
+                    "nullable": True,
+                    "enum": ["money", "percent", "number", "integer", "date", "datetime", None],
+                },
+                "value": number,
+                "maximum": number,
+                "points": {
+                    "type": "array",
+                    "description": "Groups in display order.",
+                    "items": {
+                        "type": "object",
+                        "required": ["key", "label", "value"],
+                        "properties": {
+                            "key": {
+                                "description": "The raw group key (an option, a "
+                                "username, a team or record id, a bucket's first day)."
+                            },
+                            "label": text,
+                            "value": number,
+                        },
+                    },
+                },
+                "columns": strings,
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "values"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "values": {"type": "object", "description": "Column → value."},
+                        },
+                    },
+                },
+                "error": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Why the widget could not be computed (then no data).",
+                },
+            },
+        },
+    }
+
+
+def _dashboard_summary(widget_type: Schema) -> Schema:
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "required": ["name", "label", "widgets"],
+        "properties": {
+            "name": text,
+            "label": text,
+            "widgets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "type", "title"],
+                    "properties": {"id": text, "type": widget_type, "title": text},
+                },
+            },
+        },
+    }
