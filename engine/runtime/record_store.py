@@ -59,6 +59,7 @@ class RecordStore:
         self.team_query = sa.select(teams.c.id).where(teams.c.id == sa.bindparam("team_id"))
         """The id of the team `:team_id` (no row: none such)."""
         self._updates: dict[tuple[str, tuple[str, ...]], sa.Update] = {}
+        self._derives: dict[Hashable, sa.Update] = {}
         self.kept_statements: dict[Hashable, Any] = {}
         """Statements other runtime modules build once and keep here (their own keys)."""
 
@@ -327,16 +328,56 @@ class RecordStore:
         their version goes up by one (not for records created in this very write: `bump`
         False), their stamps stay (nobody edited them). Records with the same set of columns
         are written by one executemany."""
-        tables = self.entity(entity)
+        fields = self.entity(entity).fields
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for record_id, values in updates:
-            columns = self._columns(tables, values)
-            params = {f"v_{name}": value for name, value in columns.items()}
-            groups.setdefault(tuple(columns), []).append(params | {"w_id": record_id})
-        table = tables.table
+            names = tuple(sorted(k for k in values if k in fields and fields[k].has_column))
+            params = {f"v_{name}": values[name] for name in names}
+            groups.setdefault(names, []).append(params | {"w_id": record_id})
         for names, rows in groups.items():
+            connection.execute(self._derive_statement(entity, names, bump), rows)
+
+    def derive_by(
+        self, connection: Connection, entity: str, record_id: int, moves: Mapping[str, Any]
+    ) -> bool:
+        """Add `moves` (column → amount) to the stored values of a live record, in the
+        database (`SET f = f + :amount`, version + 1): a `sum` or `count` roll-up moved by
+        what a write added or took away, with no read — on PostgreSQL the row lock of the
+        UPDATE itself orders two writers. False when the record is gone or one of the
+        columns is blank (never computed: the caller aggregates it instead)."""
+        columns = tuple(moves)
+        key = ("derive_by", entity, columns)
+        statement = self._derives.get(key)
+        if statement is None:
+            table = self.entity(entity).table
             sets: dict[str, Any] = {
-                name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names
+                name: table.c[name] + sa.bindparam(f"v_{name}", type_=table.c[name].type)
+                for name in columns
+            }
+            sets["version"] = table.c.version + 1
+            statement = (
+                table.update()
+                .where(
+                    table.c.id == sa.bindparam("w_id"),
+                    table.c.deleted_at.is_(None),
+                    *(table.c[name].is_not(None) for name in columns),
+                )
+                .values(sets)
+            )
+            if len(self._derives) < _MAX_CACHED_UPDATES:
+                self._derives[key] = statement
+        params = {f"v_{name}": value for name, value in moves.items()} | {"w_id": record_id}
+        return bool(connection.execute(statement, params).rowcount)
+
+    def _derive_statement(self, entity: str, columns: tuple[str, ...], bump: bool) -> sa.Update:
+        """`UPDATE … SET columns[, version + 1] WHERE id, live`, built once per set of
+        columns (a roll-up's holders are written on every write of its sources)."""
+        key = ("derive", entity, columns, bump)
+        statement = self._derives.get(key)
+        if statement is None:
+            table = self.entity(entity).table
+            sets: dict[str, Any] = {
+                name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in columns
             }
             if bump:
                 sets["version"] = table.c.version + 1
@@ -345,7 +386,9 @@ class RecordStore:
                 .where(table.c.id == sa.bindparam("w_id"), table.c.deleted_at.is_(None))
                 .values(sets)
             )
-            connection.execute(statement, rows)
+            if len(self._derives) < _MAX_CACHED_UPDATES:
+                self._derives[key] = statement
+        return statement
 
     def set_deleted(
         self,

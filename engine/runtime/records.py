@@ -47,6 +47,7 @@ from engine.runtime.preparation import WriteOptions, prepare_values
 from engine.runtime.problems import Problems
 from engine.runtime.record import Page, Record
 from engine.runtime.record_env import RecordEnv, RelationLoader
+from engine.runtime.record_store import STAMP_COLUMNS
 from engine.runtime.rollups import Rollups
 from engine.runtime.sequences import next_sequence
 from engine.runtime.uniqueness import unique_key_of
@@ -515,33 +516,59 @@ class RecordService:
         this very write keep version 1 and fire no update. How many records changed."""
         if not updates:
             return 0
-        compiled = self.runtime.entity(entity)
-        store = self.runtime.store
         table = self.runtime.tables.entity(entity)
         query = sa.select(table).where(
             table.c.id.in_(sorted(updates)), table.c.deleted_at.is_(None)
         )
         rows = {int(row.id): row._mapping for row in connection.execute(query)}
-        children = store.children_of(connection, entity, sorted(rows))
+        return self.derive_rows(connection, entity, rows, updates, options, created=created)
+
+    def derive_rows(
+        self,
+        connection: Connection,
+        entity: str,
+        rows: Mapping[int, Mapping[Any, Any]],
+        updates: Mapping[int, Mapping[str, Any]],
+        options: WriteOptions,
+        *,
+        created: bool = False,
+        formulas: Sequence[str] | None = None,
+    ) -> int:
+        """`derive_in` over the live rows (by id) the caller read — and on PostgreSQL
+        locked — in this transaction: the roll-ups read them with their holders.
+        `formulas`: the only formulas the updates can move (in the order they are
+        computed; None: all of them)."""
+        updates = {record_id: updates[record_id] for record_id in rows if record_id in updates}
+        if not updates:
+            return 0
+        compiled = self.runtime.entity(entity)
+        computed = compiled.fields
+        if formulas is not None:
+            computed = replace(computed, formula_order=tuple(formulas))
+        store = self.runtime.store
+        children = store.children_of(connection, entity, sorted(updates))
         context = self.runtime.contexts.for_actor(Actor.system())
         loader = RelationLoader(connection, store)
         fields = compiled.spec.fields
         writes: list[tuple[int, dict[str, Any]]] = []
         changes: list[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]] = []
         events: list[ChangeEvent] = []
-        for record_id, row in rows.items():
-            current = store.column_values(entity, row) | children[record_id]
+        columns = self._column_names(entity)
+        watched = not created and self.watched(EventKind.UPDATED, entity, options)
+        for record_id in updates:
+            row = rows[record_id]
+            current = {name: row[name] for name in columns} | children[record_id]
             # rows of subforms are copied (formulas write into them); values are immutable
-            new = {k: copy.deepcopy(v) if isinstance(v, list) else v for k, v in current.items()}
-            new |= dict(updates[record_id])
+            new = current | {k: copy.deepcopy(v) for k, v in children[record_id].items()}
+            new |= updates[record_id]
             env = RecordEnv(new, fields, context, loader, entity=entity)
 
             def rows_env(field: Any, values: Mapping[str, Any], parent: RecordEnv = env) -> Any:
                 return RecordEnv(values, field.spec.subfields, context, loader, parent=parent)
 
-            compute_formulas(compiled.fields, new, env, rows_env, Problems())
+            compute_formulas(computed, new, env, rows_env, Problems())
             # only the roll-ups given and the formulas can have moved
-            candidates = (*updates[record_id], *compiled.fields.formula_order)
+            candidates = (*updates[record_id], *computed.formula_order)
             changed = frozenset(
                 name
                 for name in candidates
@@ -552,25 +579,41 @@ class RecordService:
                 continue
             writes.append((record_id, {name: new[name] for name in changed}))
             version = int(row["version"]) + (0 if created else 1)
-            after = new | {"id": record_id, "version": version}
-            changes.append((current | {"id": record_id}, after))
-            events.append(
-                ChangeEvent(
-                    EventKind.UPDATED,
-                    entity,
-                    record_id,
-                    version,
-                    "system",
-                    after,
-                    old=current,
-                    changed=changed,
+            after = new | {"version": version}  # `id` is among the columns
+            changes.append((current, after))
+            if watched:
+                events.append(
+                    ChangeEvent(
+                        EventKind.UPDATED,
+                        entity,
+                        record_id,
+                        version,
+                        "system",
+                        after,
+                        old=current,
+                        changed=changed,
+                    )
                 )
-            )
         store.derive(connection, entity, writes, bump=not created)
-        self.roll(connection, entity, changes, options)
-        if events and not created and self.watched(EventKind.UPDATED, entity, options):
+        moved = {name for _, values in writes for name in values}
+        if self.rollups.reads_any(entity, moved):  # a roll-up fed by what moved follows
+            self.roll(connection, entity, changes, options)
+        if events:
             self.emit(connection, Actor.system(), events, options)
         return len(writes)
+
+    def _column_names(self, entity: str) -> tuple[str, ...]:
+        """The names `RecordStore.column_values` reads from a row, kept per entity (a
+        roll-up's holders are read on every write of its sources)."""
+        kept = self.runtime.store.kept_statements
+        key = ("column_names", entity)
+        found = kept.get(key)
+        if found is None:
+            tables = self.runtime.store.entity(entity)
+            found = kept[key] = STAMP_COLUMNS + tuple(
+                name for name, stored in tables.fields.items() if stored.has_column
+            )
+        return cast(tuple[str, ...], found)
 
     def roll(
         self,

@@ -3,68 +3,59 @@ records that point at a record (`link:`) or that a rule pairs with it (`match:`,
 the source's fields, `this.` the record holding the roll-up), optionally only those for
 which `where` holds.
 
-When the record service writes a source record, `Rollups.refresh` finds the records whose
-roll-ups the write can change — by the link's old and new values, or by the `match` rule
-run in SQL with the source's old and new values as constants — and recomputes only those,
-with one aggregate query per roll-up (a correlated scalar subquery per record). A value that
-changed is written through the record service as a trusted system write that may set that
-roll-up: formulas reading it (attainment = actual / amount) are recomputed, the record's
-history says which roll-up moved, and its `record_updated` and `threshold` triggers fire.
-A write that touches none of the fields a roll-up reads costs it nothing.
+When the record service writes a source record, `Rollups.refresh` works out what the write
+does to each roll-up: nothing when it changed no field the roll-up reads, or when `where`
+leaves the source out both before and after; otherwise the source's values before and after
+that decide the holders and — for a `sum` or `count` whose sources Python can weigh — the
+difference each makes. The holders are then
+- moved in place (`SET won_amount = won_amount + :difference`, no read) when the roll-ups
+  are `link` ones moved by difference on an entity with no formula, no automation watching
+  its updates and no roll-up fed by them;
+- otherwise read in one statement per holder entity (`engine.runtime.rollup_holders`: the
+  `match` rules in SQL with the source's values as bind parameters, locked on PostgreSQL),
+  moved by difference or aggregated again (a blank stored value, a difference not exact to
+  the column's places, `avg` / `min` / `max`, a record that holds roll-ups of its own
+  entity), and handed to `RecordService.derive_rows`: the formulas reading them are
+  recomputed (attainment = actual / goal), the changed columns written with version + 1
+  and no history entry, and their `record_updated` and `threshold` triggers fire.
 
-`recompute` does the same for every record of an entity (`run.py recompute`, and the demo
-seed after writing its records).
+`refresh_holders` aggregates the roll-ups of new or restored holders and of holders whose
+own `match` fields changed; `recompute` aggregates every roll-up of an entity (`run.py
+recompute`, and the demo seed after writing its records).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
-from engine.expr import CheckedExpr, ValueType, check_expression
+from engine.automation import EventKind
+from engine.expr import EvalContext
 from engine.runtime.actor import Actor
 from engine.runtime.app_runtime import AppRuntime
-from engine.runtime.inputs import same_value
-from engine.runtime.link_filters import THIS, ThisScope
 from engine.runtime.preparation import WriteOptions
-from engine.spec.expression_scopes import ScopeBuilder, merge_scopes
-from engine.spec.model import FieldSpec
-from engine.spec.model_entity import RollupSpec
-from engine.storage.sql_expr import compile_sql, compile_sql_condition
-from engine.storage.sql_functions import ExactNumber, sql_type
-from engine.storage.sql_scope import EntitySqlScope
+from engine.runtime.rollup_changes import Change, Touched, touched_by, written_ids
+from engine.runtime.rollup_compile import (
+    CompiledRollup,
+    aggregate_value,
+    compile_rollup,
+    formula_reads,
+)
+from engine.runtime.rollup_holders import HolderReads
+from engine.spec.expression_scopes import ScopeBuilder
 
 if TYPE_CHECKING:
     from engine.runtime.records import RecordService
 
 __all__ = ["CompiledRollup", "Rollups"]
 
-Clause = ColumnElement[Any]
 _BATCH = 500
 """Records recomputed per aggregate query."""
-
-
-@dataclass(frozen=True)
-class CompiledRollup:
-    """One roll-up field: where it lives, what it aggregates, and which source fields it
-    reads (a write changing none of them leaves it alone)."""
-
-    entity: str
-    field: str
-    spec: RollupSpec
-    source: str
-    match: CheckedExpr | None
-    where: CheckedExpr | None
-    value: CheckedExpr | None
-    reads: frozenset[str]  # source fields it reads
-    holder_reads: frozenset[str]  # the holder's own fields its `match` reads (`this.x`)
 
 
 class Rollups:
@@ -75,13 +66,16 @@ class Rollups:
         self.by_source: dict[str, list[CompiledRollup]] = {}
         self.by_entity: dict[str, list[CompiledRollup]] = {}
         self._queries: dict[tuple[str, str], sa.Select[Any]] = {}
+        self.holders = HolderReads(runtime)
         scopes = ScopeBuilder(runtime.app, runtime.registry)
         for entity in runtime.app.entities.values():
             for field in entity.fields.values():
                 if field.rollup is not None and field.rollup.source is not None:
-                    compiled = _compile(scopes, runtime, entity.name, field, field.rollup)
+                    compiled = compile_rollup(scopes, runtime, entity.name, field, field.rollup)
                     self.by_source.setdefault(compiled.source, []).append(compiled)
                     self.by_entity.setdefault(entity.name, []).append(compiled)
+        self._formula_reads = {e: formula_reads(scopes, runtime, e) for e in self.by_entity}
+        self._formulas: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
 
     def watches(self, entity: str) -> bool:
         """True when records of `entity` feed a roll-up."""
@@ -94,20 +88,142 @@ class Rollups:
         connection: Connection,
         service: RecordService,
         source: str,
-        changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+        changes: Sequence[Change],
         options: WriteOptions,
     ) -> None:
         """Bring up to date the roll-ups the writes of `source` records can change; each
         change is (old values or None when created, new values or None when deleted)."""
-        pending: dict[str, dict[int, dict[str, Any]]] = {}
+        context = self._context()
+        touched: dict[str, list[Touched]] = {}
         for rollup in self.by_source.get(source, ()):
-            relevant = [(old, new) for old, new in changes if _touches(rollup, old, new)]
-            if not relevant:
+            item = touched_by(rollup, changes, context)
+            if item is not None:
+                touched.setdefault(rollup.entity, []).append(item)
+        for entity, items in touched.items():
+            # A record feeding roll-ups of its own entity may hold them too, and its own
+            # `this.` fields may have just changed: it is aggregated, never moved.
+            written = written_ids(changes) if entity == source else frozenset()
+            if not written and self._in_place(service, entity, items, options):
+                self._move_in_place(connection, service, entity, items, options)
+            else:
+                self._refresh_read(connection, service, entity, items, written, context, options)
+
+    def _refresh_read(
+        self,
+        connection: Connection,
+        service: RecordService,
+        entity: str,
+        items: Sequence[Touched],
+        written: frozenset[int],
+        context: EvalContext,
+        options: WriteOptions,
+    ) -> None:
+        """Read the holders (locked on PostgreSQL), work out their new values and hand
+        them to the service's derived write."""
+        found = self.holders.read(connection, entity, items, context)
+        updates: dict[int, dict[str, Any]] = {}
+        for item, hits, raw in zip(items, found.hits, found.values, strict=True):
+            if raw is not None:  # aggregated with the rows (SQLite)
+                values = {key: self._typed(item.rollup, raw[key]) for key in raw}
+            elif item.deltas is not None:
+                values = self._moved(connection, item, hits, found.rows, written)
+            else:  # the holders are locked: now their sources are current (PostgreSQL)
+                values = self.values_of(connection, item.rollup, list(hits))
+            for record_id, value in values.items():
+                updates.setdefault(record_id, {})[item.rollup.field] = value
+        moved = frozenset(item.rollup.field for item in items)
+        formulas = self.formulas_over(entity, moved)
+        service.derive_rows(connection, entity, found.rows, updates, options, formulas=formulas)
+
+    def formulas_over(self, entity: str, fields: frozenset[str]) -> tuple[str, ...]:
+        """The formulas of `entity` that read these fields, directly or through other
+        formulas, in the order they are computed: the only ones a derived write of those
+        fields can move."""
+        key = (entity, fields)
+        found = self._formulas.get(key)
+        if found is None:
+            reads = self._formula_reads.get(entity, {})
+            moving, chosen = set(fields), []
+            # in dependency order: a formula comes after the formulas it reads
+            for name in self.runtime.entity(entity).fields.formula_order:
+                if reads.get(name, frozenset()) & moving:
+                    chosen.append(name)
+                    moving.add(name)
+            found = self._formulas[key] = tuple(chosen)
+        return found
+
+    def _moved(
+        self,
+        connection: Connection,
+        item: Touched,
+        hits: Mapping[int, tuple[int, ...]],
+        rows: Mapping[int, Mapping[str, Any]],
+        written: frozenset[int],
+    ) -> dict[int, Any]:
+        """A `sum` or `count` moved by what the write added and took away: each holder's
+        stored value plus the differences of the versions it holds. A holder whose value
+        is blank (never computed), or that is one of the records written, is aggregated
+        instead."""
+        assert item.deltas is not None
+        rollup, moved, again = item.rollup, {}, []
+        for record_id, indices in hits.items():
+            stored = rows[record_id][rollup.field]
+            if stored is None or record_id in written:
+                again.append(record_id)
                 continue
-            ids = self._affected(connection, rollup, relevant)
-            if ids:
-                self._collect(connection, rollup, sorted(ids), pending)
-        self._derive(connection, service, pending, options)
+            total = stored + sum(item.deltas[index] for index in indices)
+            moved[record_id] = self._typed(rollup, total)
+        if again:
+            moved |= self.values_of(connection, rollup, again)
+        return moved
+
+    def reads_any(self, source: str, names: frozenset[str] | set[str]) -> bool:
+        """True when a roll-up fed by `source` records reads one of these fields."""
+        return any(rollup.reads & names for rollup in self.by_source.get(source, ()))
+
+    def _in_place(
+        self, service: RecordService, entity: str, items: Sequence[Touched], options: WriteOptions
+    ) -> bool:
+        """True when the holders can be moved in the database without being read: `link`
+        roll-ups moved by difference, on an entity with no formula (nothing to recompute),
+        no automation watching its updates (no event to hand over) and no roll-up fed by
+        these fields (nothing to follow)."""
+        if any(item.deltas is None or item.rollup.spec.link is None for item in items):
+            return False
+        fields = self.runtime.entity(entity).fields
+        if fields.formula_order or any(f.rows is not None for f in fields.fields.values()):
+            return False
+        if service.watched(EventKind.UPDATED, entity, options):
+            return False
+        return not self.reads_any(entity, {item.rollup.field for item in items})
+
+    def _move_in_place(
+        self,
+        connection: Connection,
+        service: RecordService,
+        entity: str,
+        items: Sequence[Touched],
+        options: WriteOptions,
+    ) -> None:
+        """`SET field = field + difference` per holder (in id order); a holder whose value
+        is blank is aggregated instead."""
+        moves: dict[int, dict[str, Any]] = {}
+        for item in items:
+            assert item.deltas is not None and item.rollup.spec.link is not None
+            name, link = item.rollup.field, item.rollup.spec.link
+            for values, delta in zip(item.versions, item.deltas, strict=True):
+                held = moves.setdefault(int(values[link]), {})
+                held[name] = held.get(name, 0) + delta
+        store, again = self.runtime.store, []
+        for record_id in sorted(moves):
+            amounts = {name: delta for name, delta in moves[record_id].items() if delta != 0}
+            if amounts and not store.derive_by(connection, entity, record_id, amounts):
+                again.append(record_id)
+        if again:
+            pending: dict[str, dict[int, dict[str, Any]]] = {}
+            for item in items:
+                self._collect(connection, item.rollup, again, pending)
+            self._derive(connection, service, pending, options)
 
     def holds(self, entity: str) -> bool:
         """True when records of `entity` hold roll-ups."""
@@ -201,31 +317,7 @@ class Rollups:
             changed += self._derive(connection, service, pending, WriteOptions(trusted=True))
         return changed
 
-    # -- which records, and their new values ------------------------------------------------
-
-    def _affected(
-        self,
-        connection: Connection,
-        rollup: CompiledRollup,
-        changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
-    ) -> set[int]:
-        """The records whose roll-up these source values (before and after) belong to."""
-        versions = [values for pair in changes for values in pair if values is not None]
-        if rollup.spec.link is not None:
-            return {int(v[rollup.spec.link]) for v in versions if v.get(rollup.spec.link)}
-        assert rollup.match is not None
-        tables = self.runtime.tables
-        holder = EntitySqlScope(tables, rollup.entity)
-        context = self.runtime.contexts.for_actor(Actor.system())
-        clauses = [
-            compile_sql_condition(
-                rollup.match, _MirrorScope(holder, tables, rollup.source, values), context
-            )
-            for values in versions
-        ]
-        table = tables.entity(rollup.entity)
-        query = sa.select(table.c.id).where(table.c.deleted_at.is_(None), sa.or_(*clauses))
-        return {int(found) for found in connection.scalars(query)}
+    # -- values -----------------------------------------------------------------------------
 
     def values_of(
         self, connection: Connection, rollup: CompiledRollup, ids: Sequence[int]
@@ -246,30 +338,17 @@ class Rollups:
         kept = self._queries.get(key)
         if kept is not None:
             return kept
-        tables = self.runtime.tables
-        holder = tables.entity(rollup.entity).alias("holder")
-        source = tables.entity(rollup.source).alias("source")
-        scope = _PairScope(
-            EntitySqlScope(tables, rollup.source, source),
-            EntitySqlScope(tables, rollup.entity, holder),
+        holder = self.runtime.tables.entity(rollup.entity).alias("holder")
+        value = aggregate_value(self.runtime, rollup, holder, self._context())
+        query: sa.Select[Any] = sa.select(holder.c.id, value).where(
+            holder.c.id.in_(sa.bindparam("ids", expanding=True))
         )
-        context = self.runtime.contexts.for_actor(Actor.system())
-        conditions: list[Clause] = [source.c.deleted_at.is_(None)]
-        if rollup.spec.link is not None:
-            conditions.append(source.c[rollup.spec.link] == holder.c.id)
-        else:
-            assert rollup.match is not None
-            conditions.append(compile_sql_condition(rollup.match, scope, context))
-        if rollup.where is not None:
-            conditions.append(compile_sql_condition(rollup.where, scope, context))
-        aggregate = _aggregate(rollup, scope, context)
-        subquery = sa.select(aggregate).where(*conditions).scalar_subquery()
-        query: sa.Select[Any] = sa.select(
-            holder.c.id, sa.type_coerce(subquery, _read_as(rollup))
-        ).where(holder.c.id.in_(sa.bindparam("ids", expanding=True)))
-        if not _reads_the_clock(rollup):  # today() / now() / me() are constants of a run
-            self._queries[key] = query
+        if not rollup.clocked:
+            self._queries[key] = query  # today() / now() / me() are constants of a run
         return query
+
+    def _context(self) -> EvalContext:
+        return self.runtime.contexts.for_actor(Actor.system())
 
     def _typed(self, rollup: CompiledRollup, value: Any) -> Any:
         """The aggregate as the field stores it: 0 for a sum or count over nothing, a
@@ -289,122 +368,3 @@ class Rollups:
             if isinstance(places, int):  # an average to the stored precision (money: cents)
                 return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return value
-
-
-def _reads_the_clock(rollup: CompiledRollup) -> bool:
-    """True when an expression of the roll-up calls a function whose value depends on the
-    moment or the user (compiled as a constant, so the query cannot be kept)."""
-    texts = (found.text for found in (rollup.match, rollup.where, rollup.value) if found)
-    return any(name in text for text in texts for name in ("today(", "now(", "me("))
-
-
-def _touches(
-    rollup: CompiledRollup, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
-) -> bool:
-    """True when the change can move the roll-up: a record came or went, or a field the
-    roll-up reads changed."""
-    if old is None or new is None:
-        return True
-    return any(not same_value(old.get(name), new.get(name)) for name in rollup.reads)
-
-
-def _aggregate(rollup: CompiledRollup, scope: _PairScope, context: Any) -> Clause:
-    kind = rollup.spec.aggregate
-    if kind == "count" or rollup.value is None:
-        return sa.func.count()
-    value = compile_sql(rollup.value, scope, context)
-    if kind == "sum":
-        return sa.func.sum(value)
-    if kind == "avg":
-        return sa.func.avg(value)
-    return sa.func.min(value) if kind == "min" else sa.func.max(value)
-
-
-def _read_as(rollup: CompiledRollup) -> Any:
-    """The SQL type the aggregate is read as: a count is an integer, an average an exact
-    number, a sum / min / max the type of the value expression (money in yuan, exact
-    numbers, UTC datetimes, as every compiled expression)."""
-    if rollup.spec.aggregate == "count" or rollup.spec.field is None:
-        return sa.Integer()
-    if rollup.spec.aggregate == "avg" or rollup.value is None:
-        return ExactNumber()
-    return sql_type(rollup.value.type)
-
-
-class _PairScope:
-    """Bare names are the source's columns, `this.` the holder's (the correlated record)."""
-
-    def __init__(self, source: EntitySqlScope, holder: EntitySqlScope) -> None:
-        self.source = source
-        self.holder = holder
-
-    def column(self, path: tuple[str, ...]) -> Clause:
-        if path[0] == THIS:
-            if len(path) == 1:
-                return self.holder.column(("id",))
-            return self.holder.column(path[1:])
-        return self.source.column(path)
-
-
-class _MirrorScope:
-    """`this.` is the holder's columns, bare names the given source values (constants)."""
-
-    def __init__(
-        self, holder: EntitySqlScope, tables: Any, source: str, values: Mapping[str, Any]
-    ) -> None:
-        self.holder = holder
-        self.values = ThisScope(holder, tables, source, values)
-
-    def column(self, path: tuple[str, ...]) -> Clause:
-        if path[0] == THIS:
-            if len(path) == 1:
-                return self.holder.column(("id",))
-            return self.holder.column(path[1:])
-        return self.values.column((THIS, *path))
-
-
-def _compile(
-    scopes: ScopeBuilder,
-    runtime: AppRuntime,
-    entity: str,
-    field: FieldSpec,
-    spec: RollupSpec,
-) -> CompiledRollup:
-    source = spec.source
-    assert source is not None
-    this = scopes.record(THIS, entity, "the record holding the roll-up")
-    scope = merge_scopes(scopes.scope_of(source), {THIS: this})
-    functions = runtime.registry.functions
-
-    def checked(text: str, expect: ValueType | None) -> CheckedExpr:
-        found = check_expression(text, scope, functions, expect=expect, sql=True, entity=source)
-        if found.problems:
-            problems = "; ".join(str(problem) for problem in found.problems)
-            raise ValueError(f"roll-up {entity}.{field.name}: {problems}")
-        return found
-
-    match = checked(spec.match.text, ValueType.BOOLEAN) if spec.match is not None else None
-    where = checked(spec.where.text, ValueType.BOOLEAN) if spec.where is not None else None
-    value = checked(spec.field, None) if spec.field is not None else None
-    reads: set[str] = set()
-    for found in (match, where, value):
-        if found is not None:
-            reads.update(path[0] for path in found.names_used if path and path[0] != THIS)
-    if spec.link is not None:
-        reads.add(spec.link)
-    holder_reads = {
-        path[1]
-        for found in (match, where, value)
-        if found is not None
-        for path in found.names_used
-        if len(path) > 1 and path[0] == THIS
-    }
-    return CompiledRollup(
-        entity, field.name, spec, source, match, where, value, frozenset(reads),
-        frozenset(holder_reads),
-    )  # fmt: skip
-
-
-def holders(rollups: Iterable[CompiledRollup]) -> frozenset[str]:
-    """The entities holding these roll-ups."""
-    return frozenset(rollup.entity for rollup in rollups)
