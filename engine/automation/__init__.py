@@ -7,7 +7,14 @@ inside the record service's transaction, `engine.runtime.scheduler` fires schedu
 date triggers, `engine.runtime.outbox` stores and delivers messages.
 """
 
-from engine.automation.context import ActionContext, ActionFailed, RecordRef, RunAction
+from engine.automation.context import (
+    ActionContext,
+    ActionFailed,
+    RecordRef,
+    RunAction,
+    TeamRef,
+    UserRef,
+)
 from engine.automation.events import ChangeEvent, EventKind
 from engine.automation.outbox import Deliver, DeliveryFailed, OutboxMessage
 
@@ -21,4 +28,6 @@ __all__ = [
     "OutboxMessage",
     "RecordRef",
     "RunAction",
+    "TeamRef",
+    "UserRef",
 ]

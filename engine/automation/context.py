@@ -17,7 +17,15 @@ from typing import Any, Protocol
 from engine.spec.model_action import ActionSpec
 from engine.spec.model_values import Label, ValueSpec
 
-__all__ = ["ActionContext", "ActionFailed", "RecordRef", "RunAction"]
+__all__ = [
+    "ActionContext",
+    "ActionFailed",
+    "Bindable",
+    "RecordRef",
+    "RunAction",
+    "TeamRef",
+    "UserRef",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,28 @@ class RecordRef:
 
     entity: str
     id: int
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A user bound to a name (the current member of `for_each` over `members:`): the name
+    alone is the username, `alias.manager`, `alias.team`, … follow it like a user field."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """A team bound to a name (the current team of `for_each` over `teams:`): the name alone
+    is the team id, `alias.name`, `alias.manager`, `alias.parent` follow it like a team
+    field."""
+
+    id: int
+
+
+Bindable = RecordRef | UserRef | TeamRef | Mapping[str, Any]
+"""What an action may bind to a name: a record, a user, a team, or named values (a decision
+table's outputs, a calendar period)."""
 
 
 class ActionFailed(Exception):
@@ -50,6 +80,11 @@ class ActionContext(Protocol):
     @property
     def today(self) -> date:
         """Today in the app's time zone."""
+        ...
+
+    @property
+    def first_weekday(self) -> int:
+        """The app's `week_start` (0 = Monday … 6 = Sunday)."""
         ...
 
     def value(self, value: ValueSpec) -> Any:
@@ -98,7 +133,7 @@ class ActionContext(Protocol):
         """A decision table's outputs for `inputs` (ActionFailed when no row matches)."""
         ...
 
-    def bind(self, alias: str, value: RecordRef | Mapping[str, Any]) -> None:
+    def bind(self, alias: str, value: Bindable) -> None:
         """Make `alias` a name for the actions after this one."""
         ...
 
@@ -106,6 +141,13 @@ class ActionContext(Protocol):
         self, actions: Sequence[ActionSpec], alias: str | None, entity: str, ids: Sequence[int]
     ) -> list[list[Any]]:
         """Run `actions` once per record, with `alias` naming it; their results."""
+        ...
+
+    def run_with(
+        self, actions: Sequence[ActionSpec], alias: str | None, items: Sequence[Bindable]
+    ) -> list[list[Any]]:
+        """Run `actions` once per item, with `alias` naming it (a user, a team, a period,
+        a record); their results. The names bound inside do not outlive the loop."""
         ...
 
     def recipients(self) -> list[str]:
@@ -131,6 +173,12 @@ class ActionContext(Protocol):
     def team_members(self, team: int, roles: Sequence[str] = ()) -> list[str]:
         """Active usernames of a team's members, in username order (with `roles`: only
         those holding one of them)."""
+        ...
+
+    def teams(self, roles: Sequence[str] = (), under: int | None = None) -> list[int]:
+        """Ids of the teams with at least one active member (whose main team it is; with
+        `roles`: holding one of them), by name then id; with `under`, only that team and
+        the teams below it."""
         ...
 
     def next_in_turn(self, key: str, candidates: Sequence[str]) -> str:

@@ -19,7 +19,15 @@ from engine.automation.events import ChangeEvent, EventKind
 from engine.spec.model_automation import AutomationSpec, TriggerSpec
 from engine.spec.model_values import ValueSpec
 
-__all__ = ["EVENT_TRIGGERS", "RuleIndex", "Watch", "crossed", "same_value", "trigger_matches"]
+__all__ = [
+    "EVENT_TRIGGERS",
+    "RuleIndex",
+    "Watch",
+    "crossed",
+    "membership_matches",
+    "same_value",
+    "trigger_matches",
+]
 
 EVENT_TRIGGERS: Mapping[EventKind, tuple[str, ...]] = MappingProxyType(
     {
@@ -113,6 +121,14 @@ def trigger_matches(trigger: TriggerSpec, event: ChangeEvent, evaluate: Evaluate
         direction = str(trigger.option("direction", "up"))
         return crossed(event.old.get(field), event.new.get(field), limit, direction)
     return True
+
+
+def membership_matches(trigger: TriggerSpec, change: str) -> bool:
+    """True when a `membership` trigger's `change` (`joined`, `left`, `any`: the default)
+    lets a user's joining or leaving (`change`) through. Its `team` filter needs the team
+    tree: the runner applies it."""
+    wanted = trigger.option("change", "any")
+    return wanted in ("any", None) or wanted == change
 
 
 def _among(value: str | None, wanted: Any) -> bool:

@@ -7,20 +7,23 @@ Each returns what the run's trace records about it (JSON-ready values: numbers a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from engine.automation import ActionContext, ActionFailed, RecordRef
 from engine.automation.allocation import allocate
+from engine.automation.context import Bindable, TeamRef, UserRef
+from engine.automation.periods import calendar_periods
 from engine.spec.model_action import ActionSpec
-from engine.spec.model_values import ANY_LOCALE, label_text
+from engine.spec.model_values import ANY_LOCALE, ValueSpec, label_text
 
 __all__ = ["ACTION_RUNS"]
 
 _TRACE_ITEMS = 20
-"""How many per-record results a `for_each` keeps in its trace."""
+"""How many per-item results a `for_each` keeps in its trace."""
 
 
 def _parameter(ctx: ActionContext, action: ActionSpec, key: str) -> Any:
@@ -37,8 +40,15 @@ def run_set(ctx: ActionContext, action: ActionSpec) -> Any:
 
 
 def run_create(ctx: ActionContext, action: ActionSpec) -> Any:
-    """Create a record (bound to `as:`)."""
+    """Create a record (bound to `as:`); with `where`, only when none matches — else the
+    first match by id is bound instead."""
     entity = _entity(action)
+    if "where" in action.expressions:
+        found = ctx.select(entity)
+        if found:
+            if action.alias is not None:
+                ctx.bind(action.alias, RecordRef(entity, found[0]))
+            return {"existing": found[0]}
     created = ctx.create(entity, ctx.values(action.values))
     if action.alias is not None:
         ctx.bind(action.alias, created)
@@ -79,14 +89,92 @@ def run_transition(ctx: ActionContext, action: ActionSpec) -> Any:
 
 
 def run_for_each(ctx: ActionContext, action: ActionSpec) -> Any:
-    """Run the nested actions once per record `where` selects."""
-    entity = _entity(action)
-    ids = ctx.select(entity)
-    results = ctx.run_each(action.actions, action.alias, entity, ids)
-    kept = [
-        {"id": record_id, "results": found} for record_id, found in zip(ids, results, strict=True)
-    ]
-    return {"records": len(ids), "results": kept[:_TRACE_ITEMS]}
+    """Run the nested actions once per item of the action's one source."""
+    sources = action.sources
+    if len(sources) != 1:
+        raise ActionFailed("`for_each` needs exactly one of: entity, periods, members, teams")
+    if sources[0] == "entity":
+        entity = _entity(action)
+        ids = ctx.select(entity)
+        results = ctx.run_each(action.actions, action.alias, entity, ids)
+        kept = [
+            {"id": record_id, "results": found}
+            for record_id, found in zip(ids, results, strict=True)
+        ]
+        return {"records": len(ids), "results": kept[:_TRACE_ITEMS]}
+    items, traced = _ITEM_SOURCES[sources[0]](ctx, action.value_maps.get(sources[0], {}))
+    results = ctx.run_with(action.actions, action.alias, items)
+    kept = [{"item": item, "results": found} for item, found in zip(traced, results, strict=True)]
+    return {"source": sources[0], "items": len(items), "results": kept[:_TRACE_ITEMS]}
+
+
+Items = tuple[list[Bindable], list[Any]]
+"""What a `for_each` source yields: the values bound to `as:`, and how the trace names each."""
+
+
+def _periods(ctx: ActionContext, keys: Mapping[str, ValueSpec]) -> Items:
+    """The calendar periods of `every` overlapping start…end, each clipped to the range."""
+    start, end = (_day(ctx, keys.get(key), key) for key in ("start", "end"))
+    every = str(keys["every"].literal) if "every" in keys else ""
+    if start is None or end is None:  # a plan without dates has no periods yet
+        return [], []
+    periods = calendar_periods(start, end, every, ctx.first_weekday)
+    return [p.as_mapping() for p in periods], [dict(p.as_mapping()) for p in periods]
+
+
+def _members(ctx: ActionContext, keys: Mapping[str, ValueSpec]) -> Items:
+    """The team's active members (their main team), by username; those with `roles`."""
+    team = _team(ctx, keys.get("team"))
+    if team is None:
+        return [], []
+    usernames = ctx.team_members(team, _roles(keys))
+    return [UserRef(name) for name in usernames], list(usernames)
+
+
+def _teams(ctx: ActionContext, keys: Mapping[str, ValueSpec]) -> Items:
+    """Teams with an active member (with `roles`), by name; `under`: its subtree."""
+    under = _team(ctx, keys.get("under")) if "under" in keys else None
+    if "under" in keys and under is None:  # a blank `under` is no team, not every team
+        return [], []
+    found = ctx.teams(_roles(keys), under)
+    return [TeamRef(team) for team in found], list(found)
+
+
+_ITEM_SOURCES: Mapping[str, Callable[[ActionContext, Mapping[str, ValueSpec]], Items]] = (
+    MappingProxyType({"periods": _periods, "members": _members, "teams": _teams})
+)
+
+
+def _day(ctx: ActionContext, value: ValueSpec | None, key: str) -> date | None:
+    found = ctx.value(value) if value is not None else None
+    if found is None or found == "":
+        return None
+    if isinstance(found, datetime):
+        raise ActionFailed(f"the period {key} must be a date, not a date and time")
+    if isinstance(found, date):
+        return found
+    try:
+        return date.fromisoformat(str(found))
+    except ValueError as error:
+        raise ActionFailed(f"the period {key} must be a date, not {found!r}") from error
+
+
+def _team(ctx: ActionContext, value: ValueSpec | None) -> int | None:
+    found = ctx.value(value) if value is not None else None
+    if found is None or found == "":
+        return None
+    if isinstance(found, bool):
+        raise ActionFailed(f"a team is given by its id, not {found!r}")
+    try:
+        return int(found)
+    except (TypeError, ValueError) as error:
+        raise ActionFailed(f"a team is given by its id, not {found!r}") from error
+
+
+def _roles(keys: Mapping[str, ValueSpec]) -> tuple[str, ...]:
+    roles = keys.get("roles")
+    written = roles.literal if roles is not None else ()
+    return tuple(str(role) for role in written or ())
 
 
 def run_lookup(ctx: ActionContext, action: ActionSpec) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from engine.automation.periods import PERIOD_KINDS
 from engine.builtins.action_runs import ACTION_RUNS
 from engine.builtins.hooks import hookimpl
 from engine.spec.registry import ActionType
@@ -40,9 +41,21 @@ def _record_actions() -> list[ActionType]:
         ),
         ActionType(
             "create",
-            "Create a record.",
-            {"entity": entity, "values": values, "as": ALIAS},
+            "Create a record (with `where`: only when none matches, create if missing).",
+            {
+                "entity": entity,
+                "values": values,
+                "where": _ref(
+                    "expression",
+                    "Create only when no record of `entity` matches this (over its records; "
+                    "the triggering record is `record.`); when one does, nothing is created "
+                    "and `as:` names the first match by id. Rules that build a plan can so "
+                    "run again without duplicating it.",
+                ),
+                "as": ALIAS,
+            },
             required_options=("entity",),
+            expression_options=("where",),
             value_options=("values",),
         ),
         ActionType(
@@ -84,19 +97,87 @@ def _transition() -> ActionType:
     )
 
 
+_TEAM_VALUE: Schema = {
+    "type": ["integer", "string"],
+    "pattern": "^=.+",
+    "minimum": 1,
+}
+_ROLES = {
+    "$ref": "#/definitions/id_list",
+    "description": "Only people holding one of these roles in this app (default: anyone).",
+}
+
+
+def _for_each_sources() -> dict[str, Schema]:
+    """The item sources of `for_each` besides `entity` (exactly one per `for_each`)."""
+    day = {"type": "string", "pattern": r"^(=.+|[0-9]{4}-[0-9]{2}-[0-9]{2})$"}
+    periods = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["start", "end", "every"],
+        "description": "Iterate the calendar periods overlapping `start`…`end` (inclusive), "
+        "in time order, each clipped to the range (so they partition it exactly). The "
+        "name is the period: `p.start`, `p.end` (dates), `p.index` (1, 2, …), `p.type`.",
+        "properties": {
+            "start": {**day, "description": "The first day: `=expression` or `YYYY-MM-DD`."},
+            "end": {**day, "description": "The last day: `=expression` or `YYYY-MM-DD`."},
+            "every": {
+                "type": "string",
+                "enum": list(PERIOD_KINDS),
+                "description": "The kind of period (weeks start on the app's `week_start`).",
+            },
+        },
+    }
+    members = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["team"],
+        "description": "Iterate the active users whose main team is `team`, by username. "
+        'The name is the user (`values: {owner: "=m"}`, `m.manager`).',
+        "properties": {
+            "team": {**_TEAM_VALUE, "description": "The team: its id, or `=expression`."},
+            "roles": _ROLES,
+        },
+    }
+    teams = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Iterate the teams with at least one active member, by name. The "
+        "name is the team (`t.name`, `t.manager`).",
+        "properties": {
+            "roles": {
+                **_ROLES,
+                "description": "Only teams with an active member holding one of these "
+                "roles in this app.",
+            },
+            "under": {
+                **_TEAM_VALUE,
+                "description": "Only this team and the teams below it (its id, or "
+                "`=expression`; default: every team).",
+            },
+        },
+    }
+    return {"periods": periods, "members": members, "teams": teams}
+
+
 def _flow_actions() -> list[ActionType]:
     return [
         ActionType(
             "for_each",
-            "Run actions once for every record that matches `where`.",
+            "Run actions once per item of one source: the records of `entity` that match "
+            "`where`, calendar `periods`, the `members` of a team, or `teams`.",
             {
-                "entity": _ref("id", "The entity iterated."),
-                "where": _ref("expression", "Which records: an expression over them."),
-                "as": _ref("id", "The name of the current record inside `actions`."),
-                "actions": {"description": "The actions run for each record."},
+                "entity": _ref("id", "Iterate records of this entity (those `where` selects)."),
+                "where": _ref(
+                    "expression", "Which records (with `entity`): an expression over them."
+                ),
+                **_for_each_sources(),
+                "as": _ref("id", "The name of the current item inside `actions`."),
+                "actions": {"description": "The actions run for each item."},
             },
-            required_options=("entity", "actions"),
+            required_options=("actions",),
             expression_options=("where",),
+            value_options=("periods", "members", "teams"),
             nested_actions=("actions",),
         ),
         ActionType(

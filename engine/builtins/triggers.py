@@ -191,11 +191,39 @@ def _time_and_manual_triggers() -> list[TriggerType]:
     ]
 
 
+def _people_triggers() -> list[TriggerType]:
+    return [
+        TriggerType(
+            "membership",
+            "Fires when a user joins or leaves a team (their main team changes; "
+            "deactivating a user is leaving, reactivating joining). There is no triggering "
+            "record: expressions read `event.member` (the user), `event.team` and "
+            "`event.change` ('joined' or 'left').",
+            {
+                "change": {
+                    "type": "string",
+                    "enum": ["joined", "left", "any"],
+                    "default": "any",
+                    "description": "Only joining, only leaving, or both.",
+                },
+                "team": {
+                    "type": ["integer", "string"],
+                    "minLength": 1,
+                    "description": "Only changes of this team or a team below it: its id, "
+                    "its name, or an `=expression` giving one of them.",
+                },
+            },
+            value_options=("team",),
+        ),
+    ]
+
+
 BUILTIN_TRIGGER_TYPES: tuple[TriggerType, ...] = (
     *_record_triggers(),
     *_workflow_triggers(),
     *_value_triggers(),
     *_time_and_manual_triggers(),
+    *_people_triggers(),
 )
 """Every built-in trigger type."""
 

@@ -162,6 +162,49 @@ def set_password(
         click.echo(f"Password of '{username}' changed.")
 
 
+@users.command("team")
+@click.argument("username")
+@click.argument("team", required=False)
+@click.option("--none", "no_team", is_flag=True, help="Take the user out of every team.")
+@app_option
+@database_option
+def set_user_team(
+    username: str, team: str | None, no_team: bool, app_dir: Path, database_url: str | None
+) -> None:
+    """Move USERNAME to the team TEAM (name or id): they leave their old team and join
+    the new one, and the app's `membership` rules run."""
+    if (team is None) == (not no_team):
+        raise click.UsageError("give a TEAM or --none (one of them)")
+    with open_engine(app_dir, database_url) as engine:
+        people = engine.people
+        team_id = _team(people, team).id if team is not None else None
+        people.set_team(username, team_id)
+        where = f"team '{people.get_team(team_id).name}'" if team_id is not None else "no team"
+        click.echo(f"'{username}' is now in {where}.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@app_option
+@database_option
+def deactivate_user(username: str, app_dir: Path, database_url: str | None) -> None:
+    """Stop USERNAME from logging in (they leave their team; their records stay)."""
+    with open_engine(app_dir, database_url) as engine:
+        engine.people.set_active(username, False)
+        click.echo(f"'{username}' is deactivated.")
+
+
+@users.command("activate")
+@click.argument("username")
+@app_option
+@database_option
+def activate_user(username: str, app_dir: Path, database_url: str | None) -> None:
+    """Let USERNAME log in again (they join their team again)."""
+    with open_engine(app_dir, database_url) as engine:
+        engine.people.set_active(username, True)
+        click.echo(f"'{username}' is active again.")
+
+
 @users.command("list")
 @app_option
 @database_option

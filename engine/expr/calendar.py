@@ -1,25 +1,36 @@
-"""Calendar arithmetic on `datetime.date`: periods (week, month, quarter, year) and shifts.
+"""Calendar arithmetic on `datetime.date`: periods (week, month, quarter, year), shifts and
+working days.
 
 Months are added with the day clipped to the target month's length (Jan 31 + 1 month =
-Feb 28/29), as PostgreSQL does; weeks start on a configurable weekday (0 = Monday).
+Feb 28/29), as PostgreSQL does; weeks start on a configurable weekday (0 = Monday). A
+`WorkCalendar` is the app's `calendar:` — Monday to Friday are worked, minus its holidays,
+plus its extra working days (weekend days moved to make a long holiday: China's 调休).
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar as _stdlib_calendar
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 __all__ = [
+    "WEEKEND",
+    "WEEK_STARTS",
+    "WorkCalendar",
     "add_months",
     "date_problem",
     "days_between",
     "end_of_period",
     "quarter_of",
     "start_of_period",
+    "weekdays_between",
 ]
 
 PERIODS = ("week", "month", "quarter", "year")
+WEEK_STARTS = {"monday": 0, "sunday": 6}
+"""The first weekday (Python's numbering) of each app `week_start`."""
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -79,3 +90,60 @@ def end_of_period(day: date, period: str, first_weekday: int = 0) -> date:
         return start + timedelta(days=6)
     last_month = start.month + {"month": 0, "quarter": 2, "year": 11}[period]
     return date(start.year, last_month, _stdlib_calendar.monthrange(start.year, last_month)[1])
+
+
+WEEKEND = frozenset({5, 6})
+"""Saturday and Sunday (`date.weekday()`)."""
+
+
+def weekdays_between(start: date, end: date) -> int:
+    """Monday–Friday days in [start, end] (0 when `end` is before `start`)."""
+    days = (end - start).days + 1
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    first = start.weekday()
+    # the `rest` days after the whole weeks start on the same weekday as `start`
+    return weeks * 5 + max(0, min(first + rest, 5) - first) + max(0, first + rest - 7)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """Which days are worked: Monday–Friday, except `holidays`, plus `workdays`.
+
+    Only what changes the count is kept: holidays that fall on a weekday and working days
+    that fall on a weekend (a holiday listed on a Saturday changes nothing)."""
+
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+
+    def __post_init__(self) -> None:
+        off = sorted({day for day in self.holidays if day.weekday() not in WEEKEND})
+        on = sorted({day for day in self.workdays if day.weekday() in WEEKEND})
+        object.__setattr__(self, "holidays", tuple(off))
+        object.__setattr__(self, "workdays", tuple(on))
+
+    def is_working_day(self, day: date) -> bool:
+        """True when `day` is worked."""
+        if day.weekday() in WEEKEND:
+            return _among(self.workdays, day)
+        return not _among(self.holidays, day)
+
+    def working_days(self, start: date, end: date) -> int:
+        """Worked days in [start, end], both included (0 when `end` is before `start`)."""
+        if end < start:
+            return 0
+        return (
+            weekdays_between(start, end)
+            - _count_within(self.holidays, start, end)
+            + _count_within(self.workdays, start, end)
+        )
+
+
+def _among(days: tuple[date, ...], day: date) -> bool:
+    index = bisect.bisect_left(days, day)
+    return index < len(days) and days[index] == day
+
+
+def _count_within(days: tuple[date, ...], start: date, end: date) -> int:
+    return bisect.bisect_right(days, end) - bisect.bisect_left(days, start)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
+from engine.expr.calendar import WorkCalendar
+
 __all__ = ["Env", "EvalContext", "MappingEnv"]
 
 
@@ -19,7 +21,8 @@ __all__ = ["Env", "EvalContext", "MappingEnv"]
 class EvalContext:
     """The clock (aware `now`), the app's time zone, the current user, their roles.
 
-    `first_weekday` is where weeks start for `start_of_week` (0 = Monday … 6 = Sunday).
+    `first_weekday` is where weeks start for `start_of_week` (0 = Monday … 6 = Sunday);
+    `calendar` says which days are worked (`working_days`; the app's `calendar:`).
     """
 
     now: datetime
@@ -27,6 +30,7 @@ class EvalContext:
     user: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     first_weekday: int = 0
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:

@@ -38,6 +38,11 @@ def _as_date(context: EvalContext, value: date) -> date:
     return context.local_date(value) if isinstance(value, datetime) else value
 
 
+def _working_days(context: EvalContext, start: date, end: date) -> Decimal:
+    first, last = _as_date(context, start), _as_date(context, end)
+    return Decimal(context.calendar.working_days(first, last))
+
+
 def _round(_: EvalContext, value: Decimal, places: Decimal = Decimal(0)) -> Decimal:
     digits = max(0, min(int(places), _ROUND_PLACES))
     try:
@@ -130,6 +135,11 @@ def _min(_: EvalContext, *values: Any) -> Any:
 def _max(_: EvalContext, *values: Any) -> Any:
     present = [v for v in values if v is not None]
     return max(present) if present else None
+
+
+def _text_of(value: Any) -> str:
+    """`text(value)`: a date as YYYY-MM-DD, anything else as Python writes it."""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _fn(
@@ -234,6 +244,15 @@ _TEXTUAL: tuple[FunctionType, ...] = (
         "the texts joined, NULLs skipped (never NULL)",
         "concat(name, ' / ', stage)",
         null_propagates=False,
+    ),
+    _fn(
+        "text",
+        (1, 1),
+        (frozenset({TypeKind.TEXT, TypeKind.INTEGER, TypeKind.DATE, TypeKind.USER}),),
+        _T,
+        lambda c, v: _text_of(v),
+        "an integer, a date (YYYY-MM-DD), a user (the username) or a text, as text",
+        "concat(text(year(close_date)), '年')",
     ),
     _fn(
         "contains",
@@ -360,6 +379,16 @@ _DATES: tuple[FunctionType, ...] = (
         lambda c, a, b: Decimal(calendar.days_between(_as_date(c, a), _as_date(c, b))),
         "days from the first date to the second",
         "days_between(today(), close_date) < 7",
+    ),
+    _fn(
+        "working_days",
+        (2, 2),
+        (DATE_KINDS, DATE_KINDS),
+        _I,
+        _working_days,
+        "working days from the first date to the second, both included (0 when the second "
+        "is earlier): Monday to Friday, minus the app calendar's holidays, plus its workdays",
+        "working_days(start_of_month(today()), today())",
     ),
     *(_period(edge, period) for edge in ("start", "end") for period in calendar.PERIODS),
 )

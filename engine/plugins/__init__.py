@@ -9,6 +9,8 @@ from engine.automation import (
     DeliveryFailed,
     OutboxMessage,
     RecordRef,
+    TeamRef,
+    UserRef,
 )
 from engine.plugins.hookspecs import HOOK_NAMES, PROJECT, hookimpl, hookspec
 from engine.plugins.loading import ENTRY_POINT_GROUP, BrokenPlugin
@@ -37,7 +39,9 @@ __all__ = [
     "PluginInfo",
     "RecordRef",
     "Registry",
+    "TeamRef",
     "TriggerType",
+    "UserRef",
     "build_plugin_manager",
     "collect_registry",
     "default_registry",

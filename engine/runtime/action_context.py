@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.automation import ActionFailed, RecordRef
+from engine.automation.context import Bindable
 from engine.automation.index import same_value
 from engine.errors import NotFound
 from engine.expr import EvalContext
 from engine.runtime.actor import Actor
 from engine.runtime.automation_env import AutomationEnv, Bound, BoundSqlScope
+from engine.runtime.directory import Directory
 from engine.runtime.preparation import WriteOptions
 from engine.runtime.record_env import RecordEnv, RelationLoader
 from engine.runtime.workflow_people import WorkflowDirectory
@@ -97,6 +99,11 @@ class RunContext:
     def today(self) -> date:
         """Today in the app's time zone."""
         return self.state.context.today
+
+    @property
+    def first_weekday(self) -> int:
+        """The app's week start (0 = Monday)."""
+        return self.state.context.first_weekday
 
     def env(self, base: RecordEnv | None = None) -> AutomationEnv:
         """The names of the run (fresh relation loader: earlier actions may have written)."""
@@ -184,10 +191,17 @@ class RunContext:
         self.state.values = dict(self.read(ref.entity, ref.id))
 
     def create(self, entity: str, values: Mapping[str, Any]) -> RecordRef:
-        """Create a record."""
+        """Create a record. A value of a workflow's state field (a plan's children made
+        `published`) is reached as `update` reaches it: the record is created in the
+        initial state, then moved through the workflow."""
+        spec = self.runtime.app.entities[entity]
+        state_field = spec.workflow.field if spec.workflow is not None else None
+        fields = {name: value for name, value in values.items() if name != state_field}
         created = self.service.records.create_in(
-            self.connection, Actor.system(), entity, values, options=self._options()
+            self.connection, Actor.system(), entity, fields, options=self._options()
         )
+        if state_field is not None and values.get(state_field) is not None:
+            self.update(entity, created.id, {state_field: values[state_field]})
         return RecordRef(entity, created.id)
 
     def update(self, entity: str, record_id: int, values: Mapping[str, Any]) -> bool:
@@ -249,7 +263,7 @@ class RunContext:
         """A decision table's outputs for `inputs`."""
         return self.service.decide(table, inputs)
 
-    def bind(self, alias: str, value: RecordRef | Mapping[str, Any]) -> None:
+    def bind(self, alias: str, value: Bindable) -> None:
         """Name a result for the actions after this one."""
         self.state.names[alias] = value
 
@@ -257,12 +271,19 @@ class RunContext:
         self, actions: Sequence[ActionSpec], alias: str | None, entity: str, ids: Sequence[int]
     ) -> list[list[Any]]:
         """Run `actions` once per record, `alias` naming it."""
+        return self.run_with(actions, alias, [RecordRef(entity, record_id) for record_id in ids])
+
+    def run_with(
+        self, actions: Sequence[ActionSpec], alias: str | None, items: Sequence[Bindable]
+    ) -> list[list[Any]]:
+        """Run `actions` once per item, `alias` naming it; the names bound inside (the
+        alias, the nested actions' own `as:`) are dropped after the loop."""
         results: list[list[Any]] = []
         saved = dict(self.state.names)
         try:
-            for record_id in ids:
+            for item in items:
                 if alias is not None:
-                    self.state.names[alias] = RecordRef(entity, record_id)
+                    self.state.names[alias] = item
                 results.append(
                     [self.service.run_action(self.connection, self.state, a) for a in actions]
                 )
@@ -319,7 +340,6 @@ class RunContext:
             sa.select(users.c.username)
             .select_from(users.join(memberships, memberships.c.username == users.c.username))
             .where(memberships.c.team_id == team, users.c.active.is_(True))
-            .order_by(users.c.username)
         )
         if roles:
             held = system.user_roles
@@ -330,7 +350,35 @@ class RunContext:
                     )
                 )
             )
-        return [str(name) for name in self.connection.scalars(query)]
+        # sorted here, not in SQL: PostgreSQL's collation and SQLite's bytes disagree
+        return sorted(str(name) for name in self.connection.scalars(query))
+
+    def teams(self, roles: Sequence[str] = (), under: int | None = None) -> list[int]:
+        """Teams with an active member (holding one of `roles`, when given), by name then
+        id; with `under`, only that team's subtree (itself included)."""
+        system = self.runtime.tables.system
+        users, memberships, teams = system.users, system.memberships, system.teams
+        staffed = (
+            sa.select(memberships.c.team_id)
+            .select_from(memberships.join(users, users.c.username == memberships.c.username))
+            .where(users.c.active.is_(True))
+        )
+        if roles:
+            held = system.user_roles
+            staffed = staffed.where(
+                users.c.username.in_(
+                    sa.select(held.c.username).where(
+                        held.c.app == self.runtime.app.id, held.c.role.in_(list(roles))
+                    )
+                )
+            )
+        query = sa.select(teams.c.id, teams.c.name).where(teams.c.id.in_(staffed))
+        if under is not None:
+            subtree = Directory(system).subtree(self.connection, under)
+            query = query.where(teams.c.id.in_(sorted(subtree)))
+        # sorted here, not in SQL: PostgreSQL's collation and SQLite's bytes disagree
+        rows = sorted((str(row.name), int(row.id)) for row in self.connection.execute(query))
+        return [team_id for _, team_id in rows]
 
     def next_in_turn(self, key: str, candidates: Sequence[str]) -> str:
         """The next candidate in turn for `key` (a durable counter)."""

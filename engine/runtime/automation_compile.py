@@ -23,6 +23,7 @@ from engine.spec.automation_expressions import (
 from engine.spec.check_context import CheckContext
 from engine.spec.document import SourceIndex
 from engine.spec.document_expressions import check_table
+from engine.spec.event_scope import automation_variants
 from engine.spec.expression_checker import ExpressionChecker
 from engine.spec.model import AppSpec
 from engine.spec.model_values import ExprSpec
@@ -84,7 +85,7 @@ def compile_automations(app: AppSpec, registry: Registry) -> CompiledAutomations
     state's `on_enter` actions, and the decision tables' `=` cells and outputs."""
     collector = _Collector(app, registry)
     for automation in app.automations.values():
-        for entity in watched_entities(automation) or [None]:
+        for entity in automation_variants(automation, watched_entities(automation)):
             collector.current = entity
             check_automation(collector, automation, entity)
     for spec in app.entities.values():

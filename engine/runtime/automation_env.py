@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.automation import RecordRef
+from engine.automation.context import TeamRef, UserRef
 from engine.expr import EvalContext
 from engine.runtime.link_filters import sql_literal
 from engine.runtime.record_env import RecordEnv, RelationLoader
@@ -26,8 +27,9 @@ from engine.storage.sql_scope import EntitySqlScope
 
 __all__ = ["AutomationEnv", "Bound", "BoundSqlScope"]
 
-Bound = RecordRef | Mapping[str, Any] | RecordEnv
-"""What a name can be bound to: a record, a table's outputs, or a record's values."""
+Bound = RecordRef | UserRef | TeamRef | Mapping[str, Any] | RecordEnv
+"""What a name can be bound to: a record, a user, a team, named values (a table's outputs,
+a period), or a record's values."""
 
 
 class AutomationEnv:
@@ -70,6 +72,12 @@ class AutomationEnv:
                 return bound.id
             env = self.record_env(bound)
             return env.resolve(rest) if env is not None else None
+        if isinstance(bound, UserRef):
+            return RecordEnv({}, {}, self._context, self.loader).follow(
+                "user", bound.username, rest
+            )
+        if isinstance(bound, TeamRef):
+            return RecordEnv({}, {}, self._context, self.loader).follow("team", bound.id, rest)
         value: Any = bound
         for part in rest:
             if not isinstance(value, Mapping):

@@ -38,7 +38,13 @@ from sqlalchemy.engine import Connection
 
 from engine.automation import ActionFailed, ChangeEvent, EventKind
 from engine.automation.decision import CompiledTable, compile_table
-from engine.automation.index import EVENT_TRIGGERS, RuleIndex, Watch, trigger_matches
+from engine.automation.index import (
+    EVENT_TRIGGERS,
+    RuleIndex,
+    Watch,
+    membership_matches,
+    trigger_matches,
+)
 from engine.automation.templates import TemplateRenderer
 from engine.errors import AutomationFailed, Forbidden, FormworkError, NotFound
 from engine.expr import EvalContext, MappingEnv
@@ -46,6 +52,8 @@ from engine.runtime.action_context import RunContext, RunState
 from engine.runtime.actor import Actor
 from engine.runtime.automation_compile import CompiledAutomations, table_variant
 from engine.runtime.automation_env import AutomationEnv
+from engine.runtime.directory import Directory, MembershipChange
+from engine.runtime.membership_events import event_names, membership_event
 from engine.runtime.outbox import OutboxStore
 from engine.runtime.record_env import RecordEnv, RelationLoader
 from engine.runtime.records import RecordService
@@ -54,6 +62,7 @@ from engine.runtime.sequences import bump_counter
 from engine.runtime.workflow_service import WorkflowService
 from engine.spec.document import Loc, SourceIndex
 from engine.spec.document_expressions import INPUT_PLACEHOLDER, replace_placeholder
+from engine.spec.event_scope import MEMBERSHIP
 from engine.spec.model_action import ActionSpec
 from engine.spec.model_automation import AutomationSpec
 from engine.spec.model_table import CellSpec
@@ -134,6 +143,9 @@ class _Run:
     dedupe_key: str | None
     replay_of: int | None = None
     fresh: bool = False  # read the record again when the run starts
+    # Fired by another automation's change: when its conditions do not hold it leaves no
+    # trace (a plan's publication fires thousands of such runs; docs/automation.md).
+    quiet: bool = False
     at: datetime | None = None  # what now() is for the run: a schedule's tick, a timer's moment
 
 
@@ -211,7 +223,8 @@ class AutomationService:
                 if key in fired or not self._matches(connection, actor, watch, event):
                     continue
                 fired.add(key)
-                self._event_run(connection, actor, watch, event, chain)
+                quiet = isinstance(cause, RunChain)
+                self._event_run(connection, actor, watch, event, chain, quiet=quiet)
         if cause is None:
             while chain.deferred:
                 chain.deferred.pop(0)()
@@ -244,6 +257,8 @@ class AutomationService:
         watch: Watch,
         event: ChangeEvent,
         chain: RunChain,
+        *,
+        quiet: bool = False,
     ) -> None:
         automation = watch.automation
         # `updated` and `transitioned` of one write are one change; an approval event is
@@ -257,7 +272,7 @@ class AutomationService:
             automation, watch.index, watch.trigger.type, described, event.entity,
             event.record_id, dict(event.new),
             dict(event.old) if event.kind is not EventKind.CREATED else None,
-            actor, chain, key, fresh=event.kind is not EventKind.DELETED,
+            actor, chain, key, fresh=event.kind is not EventKind.DELETED, quiet=quiet,
         )  # fmt: skip
         self._go(connection, run)
 
@@ -319,16 +334,18 @@ class AutomationService:
 
     def _start(self, connection: Connection, run: _Run) -> RunOutcome:
         """Claim the run's key and run it (AutomationFailed when it fails)."""
-        row = self._row(run)
-        run_id = self.traces.claim(connection, row)
-        if run_id is None:
-            return RunOutcome(None, "duplicate")
         if run.fresh and run.entity is not None and run.record_id is not None:
             # Rules fired by one change run one after another: each sees the record as
             # the ones before it left it (not the change's snapshot).
             current = self._values(connection, run.entity, run.record_id)
             if current is not None:
                 run.values = current
+        if run.quiet and run.automation.conditions and not self._holds(connection, run):
+            return RunOutcome(None, "skipped")
+        row = self._row(run)
+        run_id = self.traces.claim(connection, row)
+        if run_id is None:
+            return RunOutcome(None, "duplicate")
         subject: Subject = (run.automation.name, run.entity, run.record_id)
         chain = run.chain
         chain.counts[subject] = chain.counts.get(subject, 0) + 1
@@ -338,6 +355,8 @@ class AutomationService:
             record_id=run.record_id, values=run.values, old=run.old, actor=run.actor,
             context=self._context(run), chain=chain,
         )  # fmt: skip
+        loader = RelationLoader(connection, self.runtime.store)
+        state.names.update(event_names(run.event, state.context, loader))
         conditions: list[dict[str, Any]] = []
         actions: list[dict[str, Any]] = []
         try:
@@ -362,6 +381,17 @@ class AutomationService:
             finished_at=self.runtime.clock.now(),
         )  # fmt: skip
         return RunOutcome(run_id, status)
+
+    def _holds(self, connection: Connection, run: _Run) -> bool:
+        """True when the run's conditions hold (checked before a quiet run is traced)."""
+        state = RunState(
+            automation=run.automation, run_id=0, variant=run.entity, entity=run.entity,
+            record_id=run.record_id, values=run.values, old=run.old, actor=run.actor,
+            context=self._context(run), chain=run.chain,
+        )  # fmt: skip
+        loader = RelationLoader(connection, self.runtime.store)
+        state.names.update(event_names(run.event, state.context, loader))
+        return self._conditions(connection, state, []) == "done"
 
     def _context(self, run: _Run) -> EvalContext:
         """The run's evaluation context: a caught-up tick sees its own day as today."""
@@ -425,6 +455,58 @@ class AutomationService:
         position = self.sources.position(loc) if self.sources is not None else None
         at = f"{loc.file}:{position.line}" if position is not None else loc.file
         return {"at": at, "pointer": loc.pointer}
+
+    # -- membership changes (the people service's listener) ----------------------------------
+
+    def membership_changed(
+        self, connection: Connection, changes: Sequence[MembershipChange]
+    ) -> None:
+        """Run the `membership` automations the changes fire, in the people service's
+        transaction, one change after another (AutomationFailed: it must roll back)."""
+        watches = self.index.of_type(MEMBERSHIP)
+        if not watches:
+            return
+        for change in changes:
+            chain = RunChain()
+            fired: set[str] = set()
+            event = membership_event(change)
+            for watch in watches:
+                name = watch.automation.name
+                if name in fired or not self._membership_matches(connection, watch, event):
+                    continue
+                fired.add(name)
+                run = _Run(
+                    watch.automation, watch.index, MEMBERSHIP, event, None, None, {}, None,
+                    Actor.system(), chain, None,
+                )  # fmt: skip
+                self._go(connection, run)
+            self._drain(chain)
+
+    def _membership_matches(
+        self, connection: Connection, watch: Watch, event: Mapping[str, Any]
+    ) -> bool:
+        """The trigger's `change`, then its `team`: that team or one below it (a team
+        that does not exist matches nothing)."""
+        if not membership_matches(watch.trigger, str(event["change"])):
+            return False
+        value = watch.trigger.parameters.get("team")
+        if value is None:
+            return True
+        wanted = value.literal
+        if value.expr is not None:
+            context = self.runtime.contexts.for_actor(Actor.system())
+            loader = RelationLoader(connection, self.runtime.store)
+            env = AutomationEnv(
+                self.app, None, dict(event_names(event, context, loader)), context, loader
+            )
+            wanted = self.compiled.evaluator(None, value.expr)(env)
+        directory = Directory(self.runtime.tables.system)
+        if isinstance(wanted, str) and not wanted.isdigit():
+            row = directory.team_by_name(connection, wanted)
+            wanted = row.id if row is not None else None
+        if wanted is None or isinstance(wanted, bool):
+            return False
+        return int(event["team"]) in directory.subtree(connection, int(wanted))
 
     # -- workflow on_enter ------------------------------------------------------------------
 

@@ -1,19 +1,18 @@
 """Evaluation contexts: what an expression sees besides the record — the clock, the app's
-time zone and week start, and the acting user with their (inherited) roles."""
+time zone, week start and working calendar, and the acting user with their (inherited) roles."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from engine.expr import EvalContext
+from engine.expr.calendar import WEEK_STARTS
 from engine.runtime.actor import Actor
 from engine.runtime.clock import Clock
 from engine.runtime.roles import RoleTree
 from engine.spec.model import ADMIN_ROLE, AppSpec
 
 __all__ = ["ContextFactory"]
-
-_WEEK_STARTS = {"monday": 0, "sunday": 6}
 
 
 class ContextFactory:
@@ -23,7 +22,8 @@ class ContextFactory:
         self.clock = clock
         self.roles = roles
         self.timezone = ZoneInfo(app.timezone or "UTC")
-        self.first_weekday = _WEEK_STARTS.get(app.week_start, 0)
+        self.first_weekday = WEEK_STARTS.get(app.week_start, 0)
+        self.calendar = app.calendar.work_calendar()
 
     def for_actor(self, actor: Actor) -> EvalContext:
         """The context of `actor` now: `me()` is their username, `has_role()` sees inherited
@@ -37,4 +37,5 @@ class ContextFactory:
             user=actor.username,
             roles=roles,
             first_weekday=self.first_weekday,
+            calendar=self.calendar,
         )

@@ -1,5 +1,7 @@
 """The people tables inside a transaction: users, teams, memberships and roles as rows,
-and the `User` / `Team` values made from them (`PeopleService` is the API over these)."""
+the `User` / `Team` values made from them (`PeopleService` is the API over these), and the
+`MembershipChange`s a change of someone's main team makes (what `membership` triggers hear).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +13,20 @@ from sqlalchemy.engine import Connection
 from engine.errors import NotFound
 from engine.storage.system_tables import SystemTables
 
-__all__ = ["Directory", "Team", "User", "team_of_row", "user_of"]
+__all__ = [
+    "JOINED",
+    "LEFT",
+    "Directory",
+    "MembershipChange",
+    "Team",
+    "User",
+    "membership_changes",
+    "team_of_row",
+    "user_of",
+]
 
+JOINED = "joined"
+LEFT = "left"
 _TREE_LIMIT = 64  # deeper team trees are data errors (a cycle): stop walking there
 Row = sa.Row[tuple[object, ...]]
 
@@ -38,6 +52,29 @@ class Team:
     name: str
     parent_id: int | None
     manager: str | None
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """An active user joined (`JOINED`) or left (`LEFT`) a team: their main team changed,
+    or they were deactivated (left) or reactivated (joined)."""
+
+    username: str
+    team_id: int
+    change: str
+
+
+def membership_changes(
+    username: str, before: int | None, after: int | None
+) -> list[MembershipChange]:
+    """What moving an active user from team `before` to team `after` is: leaving the old
+    team, then joining the new one (nothing when it is the same team)."""
+    if before == after:
+        return []
+    changes = [] if before is None else [MembershipChange(username, before, LEFT)]
+    if after is not None:
+        changes.append(MembershipChange(username, after, JOINED))
+    return changes
 
 
 class Directory:
@@ -87,13 +124,24 @@ class Directory:
         value = connection.scalar(self._team, {"username": username})
         return int(value) if value is not None else None
 
-    def set_team(self, connection: Connection, username: str, team_id: int | None) -> None:
-        """Make `team_id` the user's main team (None: no team)."""
+    def set_team(
+        self, connection: Connection, username: str, team_id: int | None
+    ) -> list[MembershipChange]:
+        """Make `team_id` the user's main team (None: no team); the membership changes it
+        makes (none for an inactive user: they are in no team until reactivated)."""
+        before = self.team_of(connection, username)
+        if before == team_id:
+            return []
+        if team_id is not None:
+            self.require_team(connection, team_id)
         memberships = self.system.memberships
         connection.execute(memberships.delete().where(memberships.c.username == username))
         if team_id is not None:
-            self.require_team(connection, team_id)
             connection.execute(memberships.insert().values(username=username, team_id=team_id))
+        row = self.user_row(connection, username)
+        if row is None or not row.active:
+            return []
+        return membership_changes(username, before, team_id)
 
     def roles(self, connection: Connection, app: str, username: str) -> frozenset[str]:
         """The user's assigned roles in `app`."""

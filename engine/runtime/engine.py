@@ -5,6 +5,11 @@ permissions and the services (people, records, files) over one database.
 errors), builds everything once and connects to the database; it does not change the
 schema (`migrate()` or `formwork migrate` does). There is no module-level state: every
 piece hangs off the `Engine` and is passed on explicitly.
+
+The people tables are shared by every app of a database: engines of several apps over one
+database in one process share one `PeopleService` (`people=` of `Engine.load`), and each
+engine's automations listen to it, so a membership change fires the `membership` rules of
+every one of them, in the change's transaction.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from engine.runtime.app_runtime import AppRuntime
 from engine.runtime.automation_compile import compile_automations
 from engine.runtime.automation_service import AutomationService
 from engine.runtime.clock import Clock, SystemClock
+from engine.runtime.clock_formulas import ClockFormulas
 from engine.runtime.compiled_entity import compile_entities
 from engine.runtime.compiled_workflow import compile_workflows
 from engine.runtime.contexts import ContextFactory
+from engine.runtime.dashboards import DashboardService
 from engine.runtime.files import FileService, FileStorage, LocalFileStorage
 from engine.runtime.passwords import DEFAULT_ITERATIONS
 from engine.runtime.people import PeopleService
@@ -64,7 +71,14 @@ class Engine:
         instance_path: Path | None = None,
         password_iterations: int = DEFAULT_ITERATIONS,
         sources: SourceIndex | None = None,
+        people: PeopleService | None = None,
     ) -> None:
+        if people is not None and people.db.url != db.url:
+            raise ValueError(
+                "a shared PeopleService must be over the engine's own database "
+                f"({people.db.url.render_as_string(hide_password=True)} is not "
+                f"{db.url.render_as_string(hide_password=True)})"
+            )
         self.app = app
         self.registry = registry
         self.db = db
@@ -87,7 +101,7 @@ class Engine:
             inputs=inputs,
             clock=self.clock,
         )
-        self.people = PeopleService(
+        self.people = people or PeopleService(
             db, self.tables.system, self.clock, password_iterations=password_iterations
         )
         self.records = RecordService(db, self.runtime)
@@ -95,10 +109,15 @@ class Engine:
         self.automations = AutomationService(
             self.records, self.workflows, compile_automations(app, registry), sources=sources
         )
-        # Every change the record service makes is handed to the automations.
+        # Every change the record service makes is handed to the automations, and so is
+        # every membership change of the people service.
         self.records.listener = self.automations
+        self.people.listen(self.automations)
+        # Formulas reading today()/now(): refreshed daily by the worker, or by `recompute`.
+        self.clock_formulas = ClockFormulas(self.records, self.automations)
         storage = file_storage or LocalFileStorage(self.instance_path / FILES_FOLDER)
         self.files = FileService(db, app, self.tables, storage, self.permissions, self.clock)
+        self.dashboards = DashboardService(self.records)
 
     @classmethod
     def load(
@@ -111,9 +130,11 @@ class Engine:
         registry: Registry | None = None,
         file_storage: FileStorage | None = None,
         password_iterations: int = DEFAULT_ITERATIONS,
+        people: PeopleService | None = None,
     ) -> Engine:
         """Check and build the app in `app_dir` over `database_url` (default: `DATABASE_URL`,
-        else `sqlite:///<project_root>/instance/<app>.db`); AppInvalid when it has errors."""
+        else `sqlite:///<project_root>/instance/<app>.db`); AppInvalid when it has errors.
+        `people`: another engine's people service over the same database, to share."""
         root = Path(project_root) if project_root is not None else Path.cwd()
         problems: list[Diagnostic] = []
         if registry is None:
@@ -132,6 +153,7 @@ class Engine:
             instance_path=root / INSTANCE_FOLDER,
             password_iterations=password_iterations,
             sources=result.sources,
+            people=people,
         )
 
     def migrate(self, *, allow_destructive: bool = False) -> tuple[Step, ...]:
@@ -160,5 +182,6 @@ class Engine:
         return self.people.load_actor(username, self.app.id)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (and stop hearing membership changes)."""
+        self.people.stop_listening(self.automations)
         self.db.dispose()

@@ -4,6 +4,11 @@ team), roles per app, and API tokens — the `fw_*` people tables of docs/archit
 Passwords are hashed by `engine.runtime.passwords`; of a token only its SHA-256 is stored,
 so a leaked database does not leak working tokens. `load_actor` turns a username into the
 `Actor` the record service checks permissions for.
+
+Changes of someone's main team — `set_team`, `create_user` or `update_user` with a team,
+deactivating (leaving) and reactivating (joining) — are announced to the listeners (each
+loaded app's `AutomationService`: `membership` triggers) inside the same transaction: a
+rule that fails rolls the change back, and its trace is stored after the rollback.
 """
 
 from __future__ import annotations
@@ -12,23 +17,42 @@ import enum
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.errors import BadRequest, NotFound
+from engine.errors import AutomationFailed, BadRequest, NotFound
 from engine.runtime.actor import Actor
 from engine.runtime.clock import Clock
-from engine.runtime.directory import Directory, Team, User, team_of_row, user_of
+from engine.runtime.directory import (
+    Directory,
+    MembershipChange,
+    Team,
+    User,
+    membership_changes,
+    team_of_row,
+    user_of,
+)
 from engine.runtime.passwords import DEFAULT_ITERATIONS, hash_password, needs_rehash
 from engine.runtime.passwords import verify_password as password_matches
 from engine.runtime.record_store import inserted_id
 from engine.storage.database import Database
 from engine.storage.system_tables import SystemTables
 
-__all__ = ["KEEP", "USERNAME_PATTERN", "Keep", "PeopleService", "Team", "User", "token_digest"]
+__all__ = [
+    "KEEP",
+    "USERNAME_PATTERN",
+    "Keep",
+    "MembershipListener",
+    "PeopleService",
+    "Team",
+    "User",
+    "token_digest",
+]
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 TOKEN_BYTES = 32
@@ -46,6 +70,20 @@ class Keep(enum.Enum):
 
 KEEP = Keep.KEEP
 """Leave this as it is (the default of `update_team`'s `parent_id`)."""
+
+
+class MembershipListener(Protocol):
+    """Hears who joined or left which team, inside the transaction that changed it."""
+
+    def membership_changed(
+        self, connection: Connection, changes: Sequence[MembershipChange]
+    ) -> None:
+        """Run what the changes fire (AutomationFailed: the change must roll back)."""
+        ...
+
+    def record_failure(self, error: AutomationFailed) -> None:
+        """Keep a failed run's trace once the transaction has rolled back."""
+        ...
 
 
 def token_digest(token: str) -> str:
@@ -69,6 +107,7 @@ class PeopleService:
         self.clock = clock
         self.password_iterations = password_iterations
         self.rows = Directory(system)
+        self.listeners: list[MembershipListener] = []
         # Built once: every API request runs them (see `actor_for_token`).
         tokens = system.tokens
         self._token_query = sa.select(tokens.c.id, tokens.c.username, tokens.c.last_used_at).where(
@@ -101,7 +140,7 @@ class PeopleService:
             )
         hashed = self._hash(password) if password is not None else None
         users = self.system.users
-        with self.db.begin() as connection:
+        with self._membership() as (connection, changes):
             if self.rows.user_row(connection, username) is not None:
                 raise BadRequest(f"the user '{username}' already exists")
             connection.execute(
@@ -117,7 +156,7 @@ class PeopleService:
                 )
             )
             if team_id is not None:
-                self.rows.set_team(connection, username, team_id)
+                changes.extend(self.rows.set_team(connection, username, team_id))
         return self.get_user(username)
 
     def update_user(
@@ -128,17 +167,21 @@ class PeopleService:
         email: str | None = None,
         locale: str | None = None,
         is_admin: bool | None = None,
+        team_id: int | Keep | None = KEEP,
     ) -> User:
-        """Change a user's details; arguments left None stay as they are."""
-        changes = {"display_name": name, "email": email, "locale": locale, "is_admin": is_admin}
-        values = {key: value for key, value in changes.items() if value is not None}
-        with self.db.begin() as connection:
+        """Change a user's details; arguments left None stay as they are, and so does the
+        main team unless `team_id` is given (None: no team)."""
+        given = {"display_name": name, "email": email, "locale": locale, "is_admin": is_admin}
+        values = {key: value for key, value in given.items() if value is not None}
+        with self._membership() as (connection, changes):
             self.rows.require_user(connection, username)
             if values:
                 users = self.system.users
                 connection.execute(
                     users.update().where(users.c.username == username).values(**values)
                 )
+            if not isinstance(team_id, Keep):
+                changes.extend(self.rows.set_team(connection, username, team_id))
         return self.get_user(username)
 
     def set_password(self, username: str, password: str) -> None:
@@ -163,13 +206,19 @@ class PeopleService:
         return True
 
     def set_active(self, username: str, active: bool) -> None:
-        """Deactivate (or reactivate) a user: an inactive user cannot log in or use tokens."""
+        """Deactivate (or reactivate) a user: an inactive user cannot log in or use tokens,
+        and has left their team (reactivated, they join it again)."""
         users = self.system.users
-        with self.db.begin() as connection:
-            self.rows.require_user(connection, username)
+        with self._membership() as (connection, changes):
+            row = self.rows.require_user(connection, username)
+            if bool(row.active) == active:
+                return
             connection.execute(
                 users.update().where(users.c.username == username).values(active=active)
             )
+            team_id = self.rows.team_of(connection, username)
+            before, after = (None, team_id) if active else (team_id, None)
+            changes.extend(membership_changes(username, before, after))
 
     def deactivate(self, username: str) -> None:
         """Stop a user from logging in; their records and history stay."""
@@ -279,10 +328,54 @@ class PeopleService:
             return self.rows.subtree(connection, team_id)
 
     def set_team(self, username: str, team_id: int | None) -> None:
-        """Make `team_id` the user's main team (None: no team)."""
-        with self.db.begin() as connection:
+        """Make `team_id` the user's main team (None: no team). A move is leaving the old
+        team, then joining the new one; `membership` rules run in the same transaction
+        (AutomationFailed when one fails: nothing changed)."""
+        with self._membership() as (connection, changes):
             self.rows.require_user(connection, username)
-            self.rows.set_team(connection, username, team_id)
+            changes.extend(self.rows.set_team(connection, username, team_id))
+
+    # -- membership listeners ---------------------------------------------------------------
+
+    def listen(self, listener: MembershipListener) -> None:
+        """Announce membership changes to `listener` (an app's automations)."""
+        if listener not in self.listeners:
+            self.listeners.append(listener)
+
+    def stop_listening(self, listener: MembershipListener) -> None:
+        """Stop announcing to `listener` (its engine was closed)."""
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    @contextmanager
+    def _membership(self) -> Iterator[tuple[Connection, list[MembershipChange]]]:
+        """A write transaction; the membership changes the body collects are announced to
+        every listener before it commits. A failing rule rolls it all back, and the
+        listener whose rule failed stores the run's trace afterwards."""
+        changes: list[MembershipChange] = []
+        failed: list[MembershipListener] = []
+        try:
+            with self.db.begin() as connection:
+                yield connection, changes
+                if changes:
+                    self._announce(connection, changes, failed)
+        except AutomationFailed as error:
+            for listener in failed:
+                listener.record_failure(error)
+            raise
+
+    def _announce(
+        self,
+        connection: Connection,
+        changes: Sequence[MembershipChange],
+        failed: list[MembershipListener],
+    ) -> None:
+        for listener in tuple(self.listeners):
+            try:
+                listener.membership_changed(connection, tuple(changes))
+            except AutomationFailed:
+                failed.append(listener)
+                raise
 
     # -- roles ------------------------------------------------------------------------------
 

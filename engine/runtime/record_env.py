@@ -152,6 +152,11 @@ class RecordEnv:
         kind = field.type if field is not None else SYSTEM_FIELDS.get(head, "")
         return self._follow(kind, field, value, rest)
 
+    def follow(self, kind: str, value: Any, rest: tuple[str, ...]) -> Any:
+        """A value of a `user` or `team` kind followed along `rest` as a field of that kind
+        would be (a user bound by `for_each` over members: `m.manager.name`)."""
+        return self._follow(kind, None, value, rest)
+
     def _follow(self, kind: str, field: FieldSpec | None, value: Any, rest: tuple[str, ...]) -> Any:
         if kind == "subform" and field is not None:
             rows = value or []

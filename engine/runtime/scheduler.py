@@ -30,6 +30,10 @@ PostgreSQL the second INSERT waits for the first transaction, then conflicts).
   reads its cursor after taking the lock, so two workers whose clocks read different
   minutes still never sweep the same window twice.
 - Approvals: `engine.workflows.process_due()` (once per step already).
+- Formulas that read the clock (`engine.runtime.clock_formulas`): a job `formulas:<entity>`
+  per entity that has some; before anything else, the first round of each app day claims
+  the day's row (`tick_at`: the day's local midnight) and recomputes them for the entity's
+  live records in that transaction, so the rules fired later in the round see fresh values.
 
 A job that fails (its runner raised) is logged and stops for this round; its tick stays
 unclaimed and the next round tries again. Other jobs go on.
@@ -55,12 +59,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from engine.automation.cron import CATCH_UP_POLICIES, CronSchedule, catch_up
+from engine.runtime.clock_formulas import Refreshed
 from engine.runtime.engine import Engine
 from engine.spec.model import AutomationSpec, TriggerSpec
 from engine.storage.shapes import ShapeKind
 
 __all__ = [
     "DATE_BATCH",
+    "FORMULAS_JOB",
     "SKIPPED",
     "START",
     "Firing",
@@ -81,6 +87,8 @@ SKIPPED: Final = "skipped"
 
 CLAIMED_BY_LENGTH: Final = 64
 DEFAULT_AT: Final = "09:00"
+FORMULAS_JOB: Final = "formulas"
+"""The job prefix of the daily refresh of an entity's clock-reading formulas."""
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +139,13 @@ class SchedulerReport:
     started: tuple[str, ...] = ()  # jobs seen for the first time
     approvals: int = 0  # overdue approval steps handled
     failed: tuple[tuple[str, str], ...] = ()  # (job, error) — retried next round
+    refreshed: tuple[Refreshed, ...] = ()  # the day's refresh of clock-reading formulas
 
     @property
     def handled(self) -> int:
-        """How many items the round handled (runs fired and approval steps)."""
-        return len(self.fired) + self.approvals
+        """How many items the round handled (runs fired, approval steps, records whose
+        clock-reading formulas changed)."""
+        return len(self.fired) + self.approvals + sum(r.changed for r in self.refreshed)
 
 
 def default_worker_id() -> str:
@@ -199,6 +209,7 @@ class _Round:
     skipped: list[tuple[str, datetime]] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    refreshed: list[Refreshed] = field(default_factory=list)
 
     def report(self, approvals: int) -> SchedulerReport:
         return SchedulerReport(
@@ -207,6 +218,7 @@ class _Round:
             tuple(self.started),
             approvals,
             tuple(self.failed),
+            tuple(self.refreshed),
         )
 
 
@@ -234,15 +246,23 @@ class Scheduler:
 
     @property
     def jobs(self) -> tuple[str, ...]:
-        """The keys of every job, schedules first."""
+        """The keys of every job: schedules, date timers, then formula refreshes."""
         keys = [job.key for job in self.schedule_jobs]
-        return (*keys, *(job.key for job in self.date_jobs))
+        keys += [job.key for job in self.date_jobs]
+        return (*keys, *(_formulas_job(entity) for entity in self._formula_entities))
+
+    @property
+    def _formula_entities(self) -> tuple[str, ...]:
+        return tuple(self.engine.clock_formulas.fields)
 
     def run_due(self) -> SchedulerReport:
-        """Fire what fell due by the engine's clock: schedule ticks, date timers, then
-        overdue approval steps."""
+        """Fire what fell due by the engine's clock: the day's refresh of clock-reading
+        formulas, schedule ticks, date timers, then overdue approval steps."""
         now = self.engine.clock.now().astimezone(UTC)
         done = _Round()
+        for entity in self._formula_entities:
+            with _guard(done, _formulas_job(entity)):
+                self._refresh(entity, now, done)
         for schedule_job in self.schedule_jobs:
             with _guard(done, schedule_job.key):
                 self._run_schedule(schedule_job, now, done)
@@ -276,6 +296,19 @@ class Scheduler:
                     continue  # another worker has run it (or is running it)
                 self.runner.run_scheduled(connection, job.automation, job.index, tick)
             done.fired.append(Firing(job.key, job.automation, job.index, tick))
+
+    # -- clock-reading formulas ---------------------------------------------------------------
+
+    def _refresh(self, entity: str, now: datetime, done: _Round) -> None:
+        """Once per app day: claim the day (its local midnight) and refresh the entity."""
+        zone = ZoneInfo(self._app_zone())
+        day = now.astimezone(zone).date()
+        midnight = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+        with self.engine.db.begin() as connection:
+            if not self._claim(connection, _formulas_job(entity), midnight, self.worker_id):
+                return  # done today (by this worker or another)
+            refreshed = self.engine.clock_formulas.refresh_in(connection, entity)
+        done.refreshed.append(refreshed)
 
     # -- date timers --------------------------------------------------------------------------
 
@@ -430,6 +463,10 @@ class Scheduler:
             at=timedelta(hours=int(match.group(1)), minutes=int(match.group(2))),
             zone=ZoneInfo(self._app_zone()),
         )
+
+
+def _formulas_job(entity: str) -> str:
+    return f"{FORMULAS_JOB}:{entity}"
 
 
 @contextmanager

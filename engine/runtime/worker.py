@@ -1,12 +1,13 @@
-"""The background worker: schedules and date timers, overdue approval steps and the
-outbox, in rounds.
+"""The background worker: the daily refresh of formulas that read the clock, schedules and
+date timers, overdue approval steps and the outbox, in rounds.
 
-Each round fires what fell due by the engine's clock (`Scheduler.run_due`: cron ticks,
-date-trigger sweeps, then `WorkflowService.process_due`), then delivers the outbox's due
-messages (`OutboxDelivery.deliver_due`, batch after batch while batches come back full).
-Every piece is safe with several workers at once: a tick or a date moment is claimed by
-one row insert, a step's overdue action by the record's lock, an outbox message by its
-lease. `serve` runs a worker in a thread; `run.py worker APP_DIR` runs one alone.
+Each round fires what fell due by the engine's clock (`Scheduler.run_due`: the first round
+of an app day recomputes the clock-reading formulas, then cron ticks, date-trigger sweeps,
+then `WorkflowService.process_due`), then delivers the outbox's due messages
+(`OutboxDelivery.deliver_due`, batch after batch while batches come back full). Every piece
+is safe with several workers at once: a day, a tick or a date moment is claimed by one row
+insert, a step's overdue action by the record's lock, an outbox message by its lease.
+`serve` runs a worker in a thread; `run.py worker APP_DIR` runs one alone.
 """
 
 from __future__ import annotations

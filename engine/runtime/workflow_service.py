@@ -310,6 +310,8 @@ class WorkflowService:
         if target not in machine.spec.states:
             raise ValidationFailed({machine.spec.field: [f"'{target}' is not a state"]})
         for action in machine.actions_from(context.state):
+            if context.approval is not None and (action in _TASK_ACTIONS or action == "recall"):
+                continue  # an approver's or the submitter's action: the rule leaves the step
             if any(move.target == target for move in machine.moves(context.state, action)):
                 self.act_in(
                     connection, actor, entity, record_id, action,
@@ -793,7 +795,8 @@ class WorkflowService:
         if previous_step is not None and step_status in _STEP_EVENTS:
             self._approval_event(context, step_status, previous_step.state)
         target = context.workflow.machine.spec.states[move.target]
-        if target.approval is None and not target.cc and not (target.final or target.initial):
+        plain = target.approval is None and not target.cc and not (target.final or target.initial)
+        if plain and previous_step is None:
             # A plain state: no step to open, nobody to copy or tell — nothing reads the
             # record again (the returned record is the one just written).
             context.state, context.step, context.tasks = move.target, None, []
@@ -814,7 +817,10 @@ class WorkflowService:
         state = spec.states[move.target]
         now = self.runtime.clock.now()
         connection = context.connection
-        if state.approval is None and not state.cc and not (state.final or state.initial):
+        # A submission ends when its last step closes into a state that asks nobody (final
+        # or not: an approved contract may still be cancelled later); the submitter hears it.
+        ends = state.approval is None and previous is not None
+        if state.approval is None and not state.cc and not (state.final or state.initial or ends):
             return  # a plain state: no step, no copy, nobody to tell
         run, submitter = self._run_of(context, move, previous)
         directory = WorkflowDirectory(connection, context.loader, self.runtime.app.id)
@@ -827,7 +833,7 @@ class WorkflowService:
                     by=context.actor.username,
                 )  # fmt: skip
         told = submitter is not None and submitter != context.actor.username
-        if told and (state.final or state.initial) and run > 0:
+        if told and (state.final or state.initial or ends) and run > 0:
             kind = "sent_back" if state.initial else f"outcome:{state.name}"
             assert submitter is not None
             self.steps.notify(

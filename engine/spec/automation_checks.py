@@ -4,13 +4,15 @@ channels, recipients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from croniter import croniter
 
+from engine.expr.calendar import date_problem
 from engine.spec.check_context import CheckContext
 from engine.spec.document import Loc
 from engine.spec.model import ActionSpec, EntitySpec, TriggerSpec, WorkflowSpec
+from engine.spec.model_action import FOR_EACH_SOURCES
 from engine.spec.model_values import child_loc
 from engine.spec.workflow_checks import STATELESS_ACTIONS, check_approvers, state_ref
 
@@ -155,11 +157,44 @@ def _check_action(ctx: CheckContext, record: EntitySpec | None, action: ActionSp
         _check_lookup(ctx, action)
     if action.type == "assign_round_robin":
         ctx.roles(ctx.names(action.option("roles")), child_loc(loc, "roles"))
+    if action.type == "for_each":
+        _check_for_each(ctx, action)
     channel = action.channel
     if channel is not None and channel not in ctx.registry.channels:
         ctx.unknown("R109", "channel", channel, ctx.registry.channels, child_loc(loc, "channel"))
     check_approvers(ctx, record, action.recipients)
     check_actions(ctx, record, action.actions)
+
+
+def _check_for_each(ctx: CheckContext, action: ActionSpec) -> None:
+    """Exactly one item source (R130 none, R131 several), `where` only over records (R132),
+    known roles, real literal dates."""
+    loc = action.loc
+    sources = action.sources
+    if not sources and not any(ctx.may_lack(loc, key) for key in FOR_EACH_SOURCES):
+        message = "`for_each` has nothing to iterate"
+        hint = "give it one of: " + ", ".join(f"`{key}`" for key in FOR_EACH_SOURCES)
+        ctx.error("R130", message, loc, hint=hint)
+    for extra in sources[1:]:
+        message = f"`for_each` iterates one source: `{sources[0]}` or `{extra}`, not both"
+        hint = "split it into two `for_each` actions, or nest one inside the other"
+        ctx.error("R131", message, child_loc(loc, extra), hint=hint, key=True)
+    if "where" in action.options and sources and "entity" not in sources:
+        message = f"`where` selects records of an `entity`; `{sources[0]}` has none to select"
+        hint = "drop it (`members` and `teams` choose people by `roles`)"
+        ctx.error("R132", message, child_loc(loc, "where"), key=True, hint=hint)
+    for key in ("members", "teams"):
+        keys = action.option(key)
+        if isinstance(keys, Mapping):
+            ctx.roles(ctx.names(keys.get("roles")), child_loc(loc, key, "roles"))
+    periods = action.option("periods")
+    if isinstance(periods, Mapping):
+        for key in ("start", "end"):
+            written = periods.get(key)
+            if isinstance(written, str) and not written.startswith("="):
+                problem = date_problem(written)
+                if problem is not None:
+                    ctx.error("X110", problem, child_loc(loc, "periods", key))
 
 
 def _check_action_fields(ctx: CheckContext, target: EntitySpec, action: ActionSpec) -> None:

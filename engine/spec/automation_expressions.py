@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from engine.expr import Scope, Symbol, ValueType
+from engine.expr import MemberWords, Scope, Symbol, ValueType, team_symbol, user_symbol
+from engine.spec.event_scope import automation_variants, event_scope
 from engine.spec.expression_checker import ExpressionChecker
 from engine.spec.expression_scopes import OPEN_SCOPE, merge_scopes
 from engine.spec.model import ActionSpec, AutomationSpec, EntitySpec
@@ -17,6 +18,22 @@ __all__ = ["check_automation", "check_automation_expressions", "check_on_enter",
 RECORD = "record"
 OLD = "old"
 _SQL_KEYS = ("where",)
+_SOURCE_TYPES: Mapping[str, Mapping[str, ValueType]] = MappingProxyType(
+    {
+        "periods": {"start": ValueType.DATE, "end": ValueType.DATE},
+        "members": {"team": ValueType.TEAM},
+        "teams": {"under": ValueType.TEAM},
+    }
+)
+"""The expected types of the `=` values of each `for_each` source."""
+_PERIOD_MEMBERS: Scope = MappingProxyType(
+    {
+        "start": Symbol("start", ValueType.DATE, description="the period's first day"),
+        "end": Symbol("end", ValueType.DATE, description="the period's last day"),
+        "index": Symbol("index", ValueType.INTEGER, description="its position, from 1"),
+        "type": Symbol("type", ValueType.TEXT, description="year, quarter, month or week"),
+    }
+)
 
 
 def check_automation_expressions(checker: ExpressionChecker) -> None:
@@ -28,7 +45,7 @@ def check_automation_expressions(checker: ExpressionChecker) -> None:
         if not watched and _record_unknown(checker, automation):
             check_automation(checker, automation, None, open_record=True)
             continue
-        for entity_name in watched or [None]:
+        for entity_name in automation_variants(automation, watched):
             check_automation(checker, automation, entity_name)
 
 
@@ -87,6 +104,8 @@ def check_automation(
         scope = merge_scopes(OPEN_SCOPE, opened)
     else:
         scope = _base_scope(checker, entity, old=old)
+    if entity_name is None:  # `event.` of a trigger without a record (membership)
+        scope = merge_scopes(scope, event_scope(automation))
     name = entity.name if entity is not None else None
     types = _types(checker, entity)
     for trigger in triggers:
@@ -145,7 +164,8 @@ def _check_action(
     checker.values(action.inputs, scope, inputs_types, entity=record_name)
     for key, values in action.value_maps.items():
         if key not in ("values", "inputs"):
-            checker.values(values, scope, {}, entity=record_name)
+            expected = _SOURCE_TYPES.get(key, {}) if action.type == "for_each" else {}
+            checker.values(values, scope, expected, entity=record_name)
     for value in action.parameters.values():
         checker.value(value, scope, entity=record_name)
     over_target = scope
@@ -159,6 +179,8 @@ def _check_action(
         kept = {name: symbol for name, symbol in scope.items() if name not in own}
         over_target = merge_scopes(checker.scopes.scope_of(action.entity), kept)
     for key, expr in action.expressions.items():
+        if key == "where" and action.sources and "entity" not in action.sources:
+            continue  # R132: there are no records to select
         sql = key in _SQL_KEYS
         expect = ValueType.BOOLEAN if sql else None
         entity_name = target.name if target is not None else None
@@ -170,7 +192,24 @@ def _check_action(
         if action.alias is None and checker.ctx.may_lack(action.loc, "as"):
             inner = merge_scopes(OPEN_SCOPE, scope)
         elif action.alias is not None:
-            symbol = checker.scopes.record(action.alias, action.entity, "the current record")
-            inner = merge_scopes(scope, {action.alias: symbol})
+            inner = merge_scopes(scope, {action.alias: _item_symbol(checker, action)})
         for group in action.nested.values():
             _check_actions(checker, group, inner, record)
+
+
+def _item_symbol(checker: ExpressionChecker, action: ActionSpec) -> Symbol:
+    """What a `for_each`'s `as:` names inside its actions: a record of `entity`, a period,
+    a user (`members`), a team (`teams`); anything when its source is missing or doubled."""
+    alias = action.alias or ""
+    sources = action.sources
+    source = sources[0] if len(sources) == 1 else None
+    if source == "periods":
+        words = MemberWords("member", "of a period")
+        return Symbol(alias, ValueType.ANY, lambda: _PERIOD_MEMBERS, "the current period", words)
+    if source == "members":
+        return user_symbol(alias, description="the current member")
+    if source == "teams":
+        return team_symbol(alias, description="the current team")
+    if source == "entity" or action.type != "for_each":
+        return checker.scopes.record(alias, action.entity, "the current record")
+    return checker.scopes.record(alias, None, "the current item")  # R130/R131 say why

@@ -24,7 +24,7 @@ from engine.spec.build_node import YamlNode
 from engine.spec.build_workflow import DEFAULT_STATE_FIELD
 from engine.spec.document import Loc
 from engine.spec.folder import DEFAULT_INCLUDES, LoadedFolder
-from engine.spec.model import AppSpec, EntitySpec, RoleSpec
+from engine.spec.model import AppSpec, CalendarDaySpec, CalendarSpec, EntitySpec, RoleSpec
 from engine.spec.model_values import frozen_map
 from engine.spec.registry import Registry
 from engine.spec.sourcemap import parent_pointer, split_pointer
@@ -161,4 +161,18 @@ def _app_spec(
         root=root,
         loc=node.loc,
         unbuilt=frozen_map({kind: frozenset(names) for kind, names in unbuilt.items()}),
+        calendar=_calendar(node.child("calendar")),
     )
+
+
+def _calendar(node: YamlNode) -> CalendarSpec:
+    """The `calendar:` lists as written (texts only; `check` says which are not days)."""
+
+    def days(key: str) -> tuple[CalendarDaySpec, ...]:
+        return tuple(
+            CalendarDaySpec(item.data, item.loc)
+            for _, item in node.child(key).elements()
+            if isinstance(item.data, str)
+        )
+
+    return CalendarSpec(days("holidays"), days("workdays"))

@@ -28,6 +28,12 @@ CODES: dict[str, str] = {
     "R120": "two widgets of one dashboard have the same id",
     "R121": "a lower bound above the upper one (`min` > `max`, `min_length` > `max_length`, …)",
     "R122": "a cron schedule with a field out of range (`75 9 * * *`)",
+    # automation actions
+    "R130": "a `for_each` with nothing to iterate (no `entity`, `periods`, `members`, `teams`)",
+    "R131": "a `for_each` with two sources to iterate (e.g. `entity` and `periods`)",
+    "R132": "`where` on a `for_each` over periods, members or teams (it selects records)",
+    "R140": "a `calendar:` day that does not exist (`2026-02-30`)",
+    "R141": "a `calendar:` day listed both as a holiday and as a working day",
     # workflow logic
     "R201": "a workflow needs exactly one initial state",
     "R202": "state not reachable from the initial state",

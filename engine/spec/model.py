@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.expr.calendar import WorkCalendar, date_problem
 from engine.spec.document import Loc
 from engine.spec.model_action import ActionSpec, ApproverSpec
 from engine.spec.model_automation import AutomationSpec, TriggerSpec
@@ -62,6 +64,8 @@ __all__ = [
     "ApprovalSpec",
     "ApproverSpec",
     "AutomationSpec",
+    "CalendarDaySpec",
+    "CalendarSpec",
     "CellSpec",
     "DashboardSpec",
     "DecisionTableSpec",
@@ -113,6 +117,36 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class CalendarDaySpec:
+    """One day of the app's `calendar:` lists, as written (`check` reports a day that does
+    not exist, R140)."""
+
+    text: str
+    loc: Loc
+
+    @property
+    def day(self) -> date | None:
+        """The date, or None when the text is not a real one."""
+        return None if date_problem(self.text) else date.fromisoformat(self.text)
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The app's working calendar: `holidays` are not worked (whatever their weekday),
+    `workdays` are weekend days that are (调休). Monday–Friday are worked otherwise."""
+
+    holidays: tuple[CalendarDaySpec, ...] = ()
+    workdays: tuple[CalendarDaySpec, ...] = ()
+
+    def work_calendar(self) -> WorkCalendar:
+        """The calendar `working_days()` counts with (days that do not exist left out)."""
+        return WorkCalendar(
+            tuple(found for d in self.holidays if (found := d.day) is not None),
+            tuple(found for d in self.workdays if (found := d.day) is not None),
+        )
+
+
+@dataclass(frozen=True)
 class AppSpec:
     """A whole app folder, built.
 
@@ -143,6 +177,8 @@ class AppSpec:
     incomplete: frozenset[Loc] = frozenset()
     """Nodes that have a part the schema rejected (and the rejected nodes themselves): a key
     they lack may be the misspelt one, so what would be under it is not reported missing."""
+    calendar: CalendarSpec = CalendarSpec()
+    """Which days are worked (`calendar:` in app.yaml; `working_days()`)."""
 
     @property
     def default_locale(self) -> str:

@@ -12,7 +12,11 @@ from typing import Any
 from engine.spec.document import Loc
 from engine.spec.model_values import ExprSpec, ValueSpec
 
-__all__ = ["ActionSpec", "ApproverSpec"]
+__all__ = ["FOR_EACH_SOURCES", "ActionSpec", "ApproverSpec"]
+
+FOR_EACH_SOURCES: tuple[str, ...] = ("entity", "periods", "members", "teams")
+"""The keys that give a `for_each` its items (exactly one per `for_each`): records of an
+entity, calendar periods, the members of a team, teams."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,14 @@ class ActionSpec:
         """The `as:` name the action binds its result to, when it has one."""
         value = self.options.get("as")
         return value if isinstance(value, str) else None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The item sources a `for_each` names, in `FOR_EACH_SOURCES` order (valid when
+        exactly one); empty for other action types."""
+        if self.type != "for_each":
+            return ()
+        return tuple(key for key in FOR_EACH_SOURCES if key in self.options)
 
     @property
     def table(self) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.diagnostics import Diagnostic
 from engine.spec.automation_checks import check_automations
+from engine.spec.calendar_checks import check_calendar
 from engine.spec.check_context import CheckContext
 from engine.spec.document import SourceIndex
 from engine.spec.document_checks import check_dashboards, check_suites, check_tables
@@ -41,6 +42,7 @@ def validate_app(app: AppSpec, registry: Registry, sources: SourceIndex) -> list
     check_suites(ctx)
     check_locales(ctx)
     check_time_zones(ctx)
+    check_calendar(ctx)
     check_expressions(ctx)
     return ctx.diagnostics
 

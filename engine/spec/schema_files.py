@@ -27,6 +27,7 @@ DEFAULT_INCLUDES = [
     "dashboards/*.yaml",
     "tests/*.yaml",
 ]
+ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TABLE_TYPES = ["text", "number", "integer", "money", "percent", "date", "datetime", "boolean"]
 
 
@@ -87,8 +88,26 @@ def _app_file() -> Schema:
             ),
             "plugins": ref("id_list", "Plugins this app needs."),
             "settings": ref("settings", "Settings by plugin or channel name."),
+            "calendar": _calendar(),
         },
         ["app"],
+    )
+
+
+def _calendar() -> Schema:
+    day = {"type": "string", "pattern": ISO_DAY, "description": "A day, written YYYY-MM-DD."}
+    return obj(
+        "Working calendar",
+        "Which days are worked (`working_days()`): Monday to Friday, minus `holidays`, plus "
+        "`workdays`.",
+        {
+            "holidays": list_of(
+                day, "Days that are not worked (public holidays), whatever their weekday."
+            ),
+            "workdays": list_of(
+                day, "Weekend days that are worked (days moved to make a long holiday: 调休)."
+            ),
+        },
     )
 
 

@@ -153,6 +153,7 @@ SQLITE_CALENDAR: dict[str, Renderer] = {
     "add_days": lambda a: _sqlite_date(a[0], _modifier(a[1], "days")),
     "add_months": _sqlite_add_months,
     "days_between": lambda a: _int(sa.func.julianday(a[1]) - sa.func.julianday(a[0])),
+    "weekday": lambda a: ((_sqlite_part("%w", a[0]) + 6) % 7).self_group(),
     "start_of_week": _sqlite_start_of_week,
     "end_of_week": lambda a: _sqlite_date(_sqlite_start_of_week(a), "+6 days"),
     "start_of_month": lambda a: _sqlite_date(a[0], "start of month"),
@@ -198,6 +199,7 @@ POSTGRES_CALENDAR: dict[str, Renderer] = {
     "add_days": lambda a: sa.cast(a[0].op("+")(_int(a[1])), sa.Date),
     "add_months": _pg_add_months,
     "days_between": lambda a: _int(a[1].op("-")(a[0])),
+    "weekday": lambda a: (_int(sa.extract("isodow", a[0])) - 1).self_group(),
     "start_of_week": _pg_start_of_week,
     "end_of_week": lambda a: sa.cast(_pg_start_of_week(a).op("+")(6), sa.Date),
     "start_of_month": _pg_start("month"),
@@ -389,6 +391,33 @@ def _calendar(op: str) -> SqlBuilder:
     return build
 
 
+def _positive(value: Clause) -> Clause:
+    return sa.case((value > 0, value), else_=0)
+
+
+def _working_days(call: SqlCall, args: list[Clause]) -> Clause:
+    """`working_days(a, b)` as `engine.expr.calendar.WorkCalendar.working_days` counts:
+    Monday–Friday in [a, b] by arithmetic on the day count and the first weekday, minus
+    the calendar's weekday holidays in range, plus its weekend workdays in range (one
+    `CASE` per listed day: a calendar lists a few dozen a year)."""
+    start, end = call.day(args, 0), call.day(args, 1)
+    days = portable("days_between", start, end, type_=sa.Integer()) + 1
+    first = portable("weekday", start, type_=sa.Integer())
+    last = first + days % 7  # the weekday after the whole weeks, counted on from `first`
+    counted = (
+        (days // 7) * 5
+        + _positive(sa.case((last < 5, last), else_=5) - first)
+        + _positive(last - 7)
+    )
+    calendar = call.context.calendar
+    for listed, sign in ((calendar.holidays, -1), (calendar.workdays, 1)):
+        for day in listed:
+            constant = sa.literal(day, sa.Date)
+            within = sa.and_(start <= constant, end >= constant)
+            counted = counted + sa.case((within, sign), else_=0)
+    return sa.case((days <= 0, 0), else_=counted)
+
+
 def _date_part(part: str) -> SqlBuilder:
     def build(call: SqlCall, args: list[Clause]) -> Clause:
         return sa.cast(sa.extract(part, call.day(args, 0)), sa.Integer)
@@ -417,6 +446,7 @@ _BUILDERS: dict[str, SqlBuilder] = {
     "upper": lambda call, a: portable("upper", a[0], type_=sa.String()),
     "trim": lambda call, a: sa.func.trim(a[0], type_=sa.String),
     "concat": _concat,
+    "text": lambda call, a: sa.cast(a[0], sa.String),
     "contains": lambda call, a: portable("contains", *a, type_=sa.Boolean()),
     "startswith": lambda call, a: sa.func.substr(a[0], 1, sa.func.length(a[1])) == a[1],
     "abs": lambda call, a: sa.func.abs(a[0], type_=sql_type(call.result_type)),
@@ -431,6 +461,7 @@ _BUILDERS: dict[str, SqlBuilder] = {
     "add_days": _calendar("add_days"),
     "add_months": _calendar("add_months"),
     "days_between": _calendar("days_between"),
+    "working_days": _working_days,
     **{
         f"{edge}_of_{period}": _calendar(f"{edge}_of_{period}")
         for edge in ("start", "end")

@@ -137,13 +137,15 @@ def test_bonus_tiers(
 
 
 @pytest.mark.parametrize("attainment", [D("0.99"), D(0), None])
-def test_below_every_bonus_tier_nothing_matches(
+def test_below_every_bonus_tier_the_none_row_matches(
     sales_tables: Mapping[str, CompiledTable], attainment: Decimal | None
 ) -> None:
+    """Below 100 % the table's last row answers: tier `none`, nothing earned (the bonus
+    rules use it to bring an accrued bonus back to zero)."""
     result = sales_tables["bonus_tiers"].evaluate({"attainment": attainment})
-    assert not result.matched
-    assert result.rows == ()
-    assert dict(result.outputs) == {"tier": None, "rate": None, "cap": None}
+    assert result.matched
+    assert result.rows == (3,)
+    assert dict(result.outputs) == {"tier": "none", "rate": D(0), "cap": D(0)}
 
 
 def test_errors_name_rows_by_file_and_line_with_the_sources(sales: CheckResult) -> None:
@@ -153,10 +155,10 @@ def test_errors_name_rows_by_file_and_line_with_the_sources(sales: CheckResult) 
     with pytest.raises(TableError) as caught:
         compile_table(unique, sales.sources).evaluate({"attainment": D(2)})
     message = str(caught.value)
-    assert "decision table 'bonus_tiers': 3 rows match" in message
-    assert "row 1 at tables/bonus_tiers.yaml:18 /rules/0" in message
-    assert "row 3 at tables/bonus_tiers.yaml:20 /rules/2" in message
-    assert caught.value.rows == (0, 1, 2)
+    assert "decision table 'bonus_tiers': 4 rows match" in message
+    assert "row 1 at tables/bonus_tiers.yaml:20 /rules/0" in message
+    assert "row 4 at tables/bonus_tiers.yaml:24 /rules/3" in message
+    assert caught.value.rows == (0, 1, 2, 3)
 
 
 # -- hit policies --------------------------------------------------------------------------

@@ -50,6 +50,7 @@ TRIGGER_TYPES = [
     "date",
     "schedule",
     "manual",
+    "membership",
 ]
 ACTION_TYPES = [
     "set",

@@ -212,8 +212,8 @@ actions:
     ("mode", "count", "trail", "hits"),
     [
         ("single", 2, [("done", 0), ("stopped", 1)], [2]),
-        ("queued", 3, [("done", 0), ("done", 0), ("skipped", 0)], [2, 3]),
-        ("parallel", 3, [("done", 0), ("done", 1), ("skipped", 2)], [3, 3]),
+        ("queued", 3, [("done", 0), ("done", 0)], [2, 3]),
+        ("parallel", 3, [("done", 0), ("done", 1)], [3, 3]),
     ],
 )
 def test_modes_skip_queue_or_nest_a_rerun_on_the_same_record(

@@ -285,6 +285,7 @@ TRIGGER_EXAMPLES: dict[str, dict[str, Any]] = {
     "date": {"entity": "contract", "field": "end_date", "offset": "-30d", "at": "09:00"},
     "schedule": {"cron": "0 9 * * mon", "timezone": "Asia/Shanghai"},
     "manual": {"entity": "deal", "label": "Recalculate", "roles": ["sales_manager"]},
+    "membership": {"change": "joined", "team": "=event.member.manager.team"},
 }
 
 ACTION_EXAMPLES: dict[str, dict[str, Any]] = {

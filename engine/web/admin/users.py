@@ -1,5 +1,8 @@
 """Admin pages for users: the list, create, edit (name, e-mail, language, admin flag,
-team, roles in the served app), deactivate / reactivate, reset password."""
+team, roles in the served app), deactivate / reactivate, reset password.
+
+A team change (and deactivating or reactivating) fires the apps' `membership` rules in the
+same transaction: when one fails nothing is saved and the page says which rule and why."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from wtforms import BooleanField, Form, PasswordField, SelectField, SelectMultip
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engine.errors import BadRequest, NotFound
+from engine.errors import AutomationFailed, BadRequest, NotFound
 from engine.runtime.people import USERNAME_PATTERN
 from engine.spec.model import label_text
 from engine.web.admin.blueprint import bp
@@ -54,11 +57,14 @@ def _choices(form: UserForm) -> None:
     form.roles.choices = [(name, label_text(r.label, locale, name)) for name, r in roles.items()]
 
 
-def _save_membership(username: str, form: UserForm) -> None:
+def _team_id(form: UserForm) -> int | None:
+    team = form.team.data or ""
+    return int(team) if team.isdigit() else None
+
+
+def _save_roles(username: str, form: UserForm) -> None:
     state = web_state()
     people, app_id = state.engine.people, state.app_id
-    team = form.team.data or ""
-    people.set_team(username, int(team) if team.isdigit() else None)
     wanted = set(form.roles.data or [])
     held = people.roles_of(app_id, username)
     for role in sorted(wanted - held):
@@ -102,9 +108,10 @@ def new_user() -> Any:
                     password=form.password.data,
                     locale=form.locale.data,
                     is_admin=form.is_admin.data,
+                    team_id=_team_id(form),
                 )
-                _save_membership(form.username.data, form)
-            except BadRequest as problem:
+                _save_roles(form.username.data, form)
+            except (BadRequest, AutomationFailed) as problem:
                 error = str(problem)
             else:
                 flash(translate("admin.user.created"), "success")
@@ -124,8 +131,12 @@ def edit_user(username: str) -> Any:
     error = None
     action = request.form.get("action", "save") if request.method == "POST" else None
     if action in ("deactivate", "activate"):
-        people.set_active(username, action == "activate")
-        flash(translate(f"admin.user.{action}d"), "success")
+        try:
+            people.set_active(username, action == "activate")
+        except AutomationFailed as problem:
+            flash(str(problem), "error")
+        else:
+            flash(translate(f"admin.user.{action}d"), "success")
         return redirect(url_for("admin.edit_user", username=username))
     if action == "password":
         password_form = PasswordForm(request.form)
@@ -138,13 +149,18 @@ def edit_user(username: str) -> Any:
         form = UserForm(request.form)
         _choices(form)
         if form.validate():
-            people.update_user(
-                username, name=form.name.data or "", email=form.email.data or "",
-                locale=form.locale.data, is_admin=bool(form.is_admin.data),
-            )  # fmt: skip
-            _save_membership(username, form)
-            flash(translate("admin.user.saved"), "success")
-            return redirect(url_for("admin.edit_user", username=username))
+            try:
+                people.update_user(
+                    username, name=form.name.data or "", email=form.email.data or "",
+                    locale=form.locale.data, is_admin=bool(form.is_admin.data),
+                    team_id=_team_id(form),
+                )  # fmt: skip
+            except AutomationFailed as problem:
+                error = str(problem)
+            else:
+                _save_roles(username, form)
+                flash(translate("admin.user.saved"), "success")
+                return redirect(url_for("admin.edit_user", username=username))
     else:
         data = {
             "name": user.name or "", "email": user.email or "", "locale": user.locale,
