@@ -219,9 +219,10 @@ class _Writer:
         moments = None
         if self.clock is not None and self.started is not None:
             moments = [min(r.at, self.started) if r.at else self.clock.now() for r in batch]
+        options = replace(self.options, automations=batch[0].automations)
         try:
             created = records.create_many_in(
-                connection, self.actor, entity, rows, self.options, moments=moments
+                connection, self.actor, entity, rows, options, moments=moments
             )
         except RowFailed as error:
             raise SeedFailed(batch[error.index], dict(error.fields)) from error
@@ -261,7 +262,9 @@ class _Writer:
                 return
             self.move_clock(step.at)
             actor = self.actor_for(connection, record, record_id, step, state)
-            request = ActionRequest(comment=step.comment, to_state=step.to, automations=False)
+            request = ActionRequest(
+                comment=step.comment, to_state=step.to, automations=record.automations
+            )
             try:
                 done = workflows.act_in(
                     connection, actor, record.entity, record_id, step.action, request

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.expr.calendar import WEEK_STARTS, end_of_period, start_of_period
 from engine.seeding.recipe import (
     PLACEHOLDER,
     EntityRecipe,
@@ -85,6 +86,7 @@ class PlannedRecord:
     state_at: datetime | None = None
     pointer: str = ""
     steps: tuple[PlannedStep, ...] = ()
+    automations: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,9 @@ def _make(
     gen: _Generator, recipe: EntityRecipe, index: int, parent: RecordRef | None
 ) -> PlannedRecord:
     values: dict[str, Any] = {}
-    record = PlannedRecord(recipe.entity, index, values, None, pointer=recipe.pointer)
+    record = PlannedRecord(
+        recipe.entity, index, values, None, pointer=recipe.pointer, automations=recipe.automations
+    )
     if parent is not None and recipe.each is not None:
         values[recipe.each.field] = parent
     if recipe.at is not None:
@@ -251,6 +255,8 @@ def _value(
         return _date(gen, record, arg, args.get("from"), bool(args.get("cap", False)))
     if kind == "moment":
         return _moment(gen, arg, args.get("hours", [9, 18]))
+    if kind == "period":
+        return _period(gen, str(arg), str(args.get("edge", "start")))
     if kind == "template":
         return _template(gen, record, arg, bool(args.get("unique")), entity_field)
     if kind == "ref":
@@ -262,6 +268,14 @@ def _value(
     if kind == "copy":
         return _path(gen, record, arg)
     return _choose(gen, spec, record, entity_field)
+
+
+def _period(gen: _Generator, period: str, edge: str) -> date:
+    """The first (or last) day of the anchor's year, quarter, month or week."""
+    first_weekday = WEEK_STARTS.get(gen.app.week_start, 0)
+    if edge == "end":
+        return end_of_period(gen.anchor, period, first_weekday)
+    return start_of_period(gen.anchor, period, first_weekday)
 
 
 def _choose(

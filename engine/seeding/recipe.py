@@ -43,7 +43,7 @@ __all__ = [
 _TOP_KEYS = ("seed", "anchor", "password", "pools", "teams", "users", "records")
 _TEAM_KEYS = ("name", "manager", "parent")
 _USER_KEYS = ("username", "name", "email", "locale", "admin", "roles", "team")
-_RECIPE_KEYS = ("count", "each", "at", "state_at", "fields", "workflow")
+_RECIPE_KEYS = ("count", "each", "at", "state_at", "fields", "workflow", "automations")
 _EACH_KEYS = ("entity", "field", "count", "skew", "where")
 
 
@@ -96,6 +96,9 @@ class EntityRecipe:
     fields: Mapping[str, GeneratorSpec]
     pointer: str
     workflow: WorkflowRecipe | None = None
+    automations: bool = False
+    """Run the app's automations for these records (their creation and workflow steps):
+    the sales demo publishes this year's target and lets the rules build the plan."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ def _recipes(parser: RecipeReader, data: Any, pools: Mapping[str, Any]) -> list[
         if "workflow" in recipe:
             workflow_pointer = join_pointer(pointer, "workflow")
             workflow = parse_workflow(parser, recipe["workflow"], workflow_pointer, pools)
+        automations = recipe.get("automations", False)
+        parser.typed(automations, bool, join_pointer(pointer, "automations"), "'automations'")
         recipes.append(
             EntityRecipe(
                 entity,
@@ -252,6 +257,7 @@ def _recipes(parser: RecipeReader, data: Any, pools: Mapping[str, Any]) -> list[
                 fields,
                 pointer,
                 workflow,
+                automations is True,
             )
         )
     return recipes

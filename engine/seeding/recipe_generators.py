@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.diagnostics import did_you_mean
+from engine.expr.calendar import PERIODS
 from engine.seeding.recipe_reader import RecipeReader
 from engine.spec.sourcemap import join_pointer
 
@@ -32,6 +33,7 @@ GENERATORS: Mapping[str, frozenset[str]] = {
     "age": frozenset(),
     "chance": frozenset({"then"}),
     "compare": frozenset({"at_least"}),
+    "period": frozenset({"edge"}),
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PLACEHOLDER_FORM = re.compile(
@@ -134,6 +136,16 @@ def _check_arguments(
             parser.typed(node["of"], str, join_pointer(pointer, "of"), "'of'")
     elif kind in ("date", "moment"):
         parser.bounds(value, here, f"'{kind}' (days from the anchor)")
+    elif kind == "period":
+        if value not in PERIODS:
+            parser.error(
+                "D101", here, f"'period' must be one of {', '.join(PERIODS)}, not {value!r}"
+            )
+        edge = node.get("edge", "start")
+        if edge not in ("start", "end"):
+            parser.error(
+                "D101", join_pointer(pointer, "edge"), f"'edge' must be start or end, not {edge!r}"
+            )
     elif kind == "template":
         if parser.typed(value, str, here, "'template'"):
             _check_template(parser, value, here, pools)

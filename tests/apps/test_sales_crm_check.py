@@ -133,7 +133,8 @@ def test_contract_states_and_actions(app: AppSpec) -> None:
     assert workflow is not None
     assert workflow.field == "status"
     assert [s.name for s in workflow.states.values() if s.initial] == ["draft"]
-    assert {s.name for s in workflow.states.values() if s.final} == {"approved", "rejected"}
+    # An approved contract may still be cancelled (作废): it is not final.
+    assert {s.name for s in workflow.states.values() if s.final} == {"cancelled", "rejected"}
     assert {"submit", *APPROVAL_ACTIONS} <= set(workflow.transitions)
     allowed = {
         name

@@ -71,7 +71,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[bool, str, str, str]]] = {
         "contact": (False, "none", "none", "none"),
         "follow_up": (False, "none", "none", "none"),
         "deal": (False, "none", "none", "none"),
-        "contract": (False, "all", "none", "none"),
+        "contract": (False, "all", "all", "none"),  # notes only, and the `cancel` action
         "target": (False, "all", "none", "none"),
         "bonus": (False, "all", "all", "none"),
     },

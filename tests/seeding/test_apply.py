@@ -171,6 +171,41 @@ def test_full_seed_again_changes_nothing(full_seed: tuple[Engine, SeedRun]) -> N
     assert count(engine, "deal") == run.plan.count("deal")
 
 
+def test_full_seed_publishes_this_years_plan_with_actuals_and_bonuses(
+    full_seed: tuple[Engine, SeedRun],
+) -> None:
+    engine, _ = full_seed
+    targets = engine.tables.entity("target")
+    with engine.db.begin(readonly=True) as connection:
+        rows = connection.execute(sa.select(targets).where(targets.c.deleted_at.is_(None)))
+        plan = [row._mapping for row in rows]
+    [company] = [t for t in plan if t["scope"] == "company" and t["period_type"] == "year"]
+    assert (company["status"], company["period_start"]) == ("published", date(2026, 1, 1))
+    teams = [t for t in plan if t["scope"] == "team" and t["period_type"] == "year"]
+    assert len(teams) == 2 and sum(t["amount"] for t in teams) == company["amount"]
+    person_months = [t for t in plan if t["scope"] == "user" and t["period_type"] == "month"]
+    assert len(person_months) == 4 * 12  # the four reps
+    assert sum(t["amount"] for t in person_months) == company["amount"]
+    deals = engine.tables.entity("deal")
+    with engine.db.begin(readonly=True) as connection:
+        for month in person_months:
+            won = connection.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(deals.c.amount), 0)).where(
+                    deals.c.stage == "won",
+                    deals.c.owner == month["user"],
+                    deals.c.close_date >= month["period_start"],
+                    deals.c.close_date <= month["period_end"],
+                )
+            )
+            assert month["actual"] == won
+    over = {t["id"] for t in person_months if (t["attainment"] or 0) >= 1}
+    bonuses = engine.tables.entity("bonus")
+    with engine.db.begin(readonly=True) as connection:
+        earned = connection.execute(sa.select(bonuses.c.target, bonuses.c.amount)).all()
+    assert over and {target for target, _ in earned} == over  # one bonus per month beaten
+    assert all(amount > 0 for _, amount in earned)
+
+
 # -- shared assertions --------------------------------------------------------------------
 
 
@@ -210,6 +245,11 @@ def _assert_states(engine: Engine, run: SeedRun) -> None:
             connection.scalars(
                 sa.select(history.c.comment)
                 .where(history.c.app == engine.app.id, history.c.kind == "created")
+                # the plan and bonuses are created by the rules the target recipe runs
+                .where(
+                    history.c.entity.not_in(["bonus", "target"])
+                    | ((history.c.entity == "target") & (history.c.record_id == 1))
+                )
                 .distinct()
             )
         )

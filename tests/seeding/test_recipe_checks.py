@@ -22,7 +22,7 @@ def where(diagnostics: list[Diagnostic]) -> list[tuple[str, int, int, str]]:
 def test_the_sales_recipe_fits_the_sales_app(sales_recipe: SeedSpec, sales_app: AppSpec) -> None:
     assert validate_recipe(sales_recipe, sales_app) == []
     entities = [r.entity for r in sales_recipe.recipes]
-    assert entities == ["customer", "contact", "deal", "follow_up", "contract"]
+    assert entities == ["customer", "contact", "deal", "follow_up", "contract", "target"]
 
 
 def test_people_must_match_the_app_and_each_other(sales_app: AppSpec) -> None:

@@ -68,7 +68,7 @@ def test_dot_draws_every_state_and_move_of_the_contract(sales_engine: Engine) ->
     drawn = {(m[1], m[2], m[3]) for m in map(DOT_EDGE.match, lines) if m}
     assert drawn == moves
     assert '    "__start" -> "draft";' in lines
-    assert '    "approved" [label="已生效", peripheries=2];' in lines
+    assert '    "cancelled" [label="已作废", peripheries=2];' in lines
     assert (
         '    "director" [label="总监审批\\n(approval · all)", style="rounded,filled", '
         'fillcolor="#fff4d6", color="#c28a00"];'

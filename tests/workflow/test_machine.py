@@ -12,7 +12,8 @@ def test_the_contract_machine(sales_engine: Engine) -> None:
     assert machine.machine.models == []
     assert machine.actions_from("draft") == ("submit",)
     assert machine.actions_from("review") == ("approve", "reject", "send_back", "recall")
-    assert machine.actions_from("approved") == ()
+    assert machine.actions_from("approved") == ("cancel",)
+    assert machine.actions_from("cancelled") == ()
     assert [m.target for m in machine.moves("review", "approve")] == ["director", "finance"]
     assert [m.target for m in machine.moves("finance", "send_back")] == [
         "draft",

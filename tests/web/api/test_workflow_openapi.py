@@ -37,7 +37,8 @@ def test_the_action_parameter_is_an_enum_of_the_entitys_actions(
         return list(action["schema"]["enum"])
 
     assert actions("contract") == [
-        "submit", "approve", "reject", "send_back", "recall", "transfer", "add_approver",
+        "submit", "approve", "reject", "send_back", "recall", "cancel", "transfer",
+        "add_approver",
     ]  # fmt: skip
     # The deal pipeline has no approval steps: nothing to transfer or add approvers to.
     assert actions("deal") == [
